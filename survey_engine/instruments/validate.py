@@ -1,0 +1,29 @@
+"""Validate a raw questionnaire document: schema first, then every semantic check.
+
+All problems are collected before anything fails, so an author fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from survey_engine.errors import Problem
+from survey_engine.instruments.checks import ALL_CHECKS
+from survey_engine.instruments.index import index_document
+from survey_engine.instruments.schema_check import schema_problems
+
+__all__ = ["validate_document"]
+
+
+def validate_document(document: Mapping[str, Any]) -> list[Problem]:
+    """Every problem of a questionnaire document, schema violations first; empty if valid."""
+    problems = schema_problems(document)
+    index = index_document(document)
+    seen = {(p.path, p.message) for p in problems}
+    for check in ALL_CHECKS:
+        for found in check(index):
+            if (found.path, found.message) not in seen:
+                seen.add((found.path, found.message))
+                problems.append(found)
+    return problems
