@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from survey_engine.errors import Problem
 from survey_engine.instruments.checks._problem import problem
 from survey_engine.instruments.codes import QuestionnaireCode
+from survey_engine.instruments.expressions import check_pattern
 from survey_engine.instruments.index import DocumentIndex
 
 __all__ = ["check_scales", "scale_shape"]
@@ -90,10 +90,10 @@ def _check_pattern(qpath: tuple, question: Mapping[str, Any]) -> list[Problem]:
     pattern = question.get("pattern")
     if not isinstance(pattern, str):
         return []
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return [problem(qpath + ("pattern",), f"invalid regular expression: {exc}", QuestionnaireCode.INVALID_PATTERN)]
+    reason = check_pattern(pattern)
+    if reason is not None:
+        return [problem(qpath + ("pattern",), f"invalid pattern: {reason}; patterns must read the same in the "
+                        "browser and on the server (see docs/expressions.md)", QuestionnaireCode.INVALID_PATTERN)]
     return []
 
 
