@@ -73,7 +73,7 @@ def _question(raw: Mapping[str, Any], lists: Mapping[str, ChoiceList], scales: M
         constraint=Constraint(constraint["expression"], Text.of(constraint["message"])) if constraint else None,
         modes=_modes(raw.get("modes")),
         respondent_types=frozenset(raw["respondent_types"]) if "respondent_types" in raw else None,
-        choices=choices, randomize=raw.get("randomize", False), appearance=raw.get("appearance"),
+        personal_data=raw.get("personal_data", False), choices=choices, randomize=raw.get("randomize", False), appearance=raw.get("appearance"),
         min_selected=raw.get("min_selected"), max_selected=raw.get("max_selected"), scale=scale,
         items=tuple(MatrixItem(i["id"], Text.of(i["label"]), i.get("required"), i.get("relevance"))
                     for i in raw.get("items", ())),

@@ -159,6 +159,7 @@ class Question:
     constraint: Constraint | None = None
     modes: frozenset[Mode] | None = None
     respondent_types: frozenset[str] | None = None
+    personal_data: bool = False
     choices: ChoiceList | None = None
     randomize: bool = False
     appearance: str | None = None
@@ -285,6 +286,11 @@ class Questionnaire:
             if question.id == question_id or question_id in question.answer_ids:
                 return question
         raise KeyError(question_id)
+
+    @property
+    def personal_answer_ids(self) -> frozenset[str]:
+        """Answers that identify a person: kept apart from the answers and out of exports (PIPL)."""
+        return frozenset(aid for q in self.questions() if q.personal_data for aid in q.answer_ids)
 
     @property
     def version_id(self) -> str:

@@ -95,3 +95,10 @@ def test_satisfaction_scoring_covers_dimensions_and_importance(bundled):
     assert len(scoring.dimensions) >= 5 and scoring.composite.overall_item
     assert {pair.performance for pair in scoring.importance} <= {d.id for d in scoring.dimensions} | {
         item for d in scoring.dimensions for item in d.items}
+
+
+def test_phone_numbers_are_marked_personal(bundled):
+    """Every bundled questionnaire that asks for a phone marks it as personal data (PIPL)."""
+    for q in bundled.values():
+        phones = {question.id for question in q.questions() if question.pattern and question.pattern.startswith("^1")}
+        assert phones and phones <= q.personal_answer_ids

@@ -89,3 +89,8 @@ def test_example_file_matches_documentation(repo_dir):
     text = (repo_dir / "docs" / "questionnaire-format.md").read_text("utf-8")
     block = text.split("## A complete small example", 1)[1].split("```json", 1)[1].split("```", 1)[0]
     assert json.loads(block) == json.loads((FIXTURES / "small_example.json").read_text("utf-8"))
+
+
+def test_personal_data_answers_are_known(example):
+    """Questions marked personal_data are listed so storage and exports can keep them apart."""
+    assert from_dict(example).personal_answer_ids == frozenset({"phone"})
