@@ -74,6 +74,7 @@ class ScoreSpec:
     composite: str | None = None
     composite_weights: str = "fixed"
     overall_item: str | None = None
+    importance: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_questionnaire(cls, questionnaire: Any) -> ScoreSpec:
@@ -97,6 +98,7 @@ class ScoreSpec:
             composite=composite.id if composite else None,
             composite_weights=composite.weights if composite else "fixed",
             overall_item=composite.overall_item if composite else None,
+            importance=tuple((pair.importance, pair.performance) for pair in scoring.importance),
         )
 
 
