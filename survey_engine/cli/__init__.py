@@ -6,6 +6,7 @@ every ``SurveyEngineError`` into a one-line message and exit status 2, never a t
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -35,13 +36,22 @@ def cli() -> None:
     """Survey engine: questionnaires, samples, weights and satisfaction analysis."""
 
 
-def _register() -> None:
-    from survey_engine.cli import questionnaire_commands, sampling_commands
+#: Modules whose ``COMMANDS`` make up the command line (add a module here to add commands).
+COMMAND_MODULES = (
+    "questionnaire_commands",
+    "sampling_commands",
+    "analysis_commands",
+    "weighting_commands",
+    "index_commands",
+    "web_commands",
+)
 
-    for command in questionnaire_commands.COMMANDS:
-        cli.add_command(command)
-    for command in sampling_commands.COMMANDS:
-        cli.add_command(command)
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"survey_engine.cli.{name}")
+        for command in module.COMMANDS:
+            cli.add_command(command)
 
 
 _register()
