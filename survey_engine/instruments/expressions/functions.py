@@ -223,7 +223,8 @@ def _contains(ctx: Clock, args: Sequence[Value], call: Call) -> bool:
 
 def _regex(ctx: Clock, args: Sequence[Value], call: Call) -> bool:
     text = _text(call, 0, args[0])
-    return text is not None and full_match(args[1], text)
+    # The pattern '' is read as empty; it could only match '' and texts are never ''.
+    return text is not None and args[1] is not None and full_match(args[1], text)
 
 
 # -- dates ---------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ _CONTROL = frozenset("ntrfv")
 _CLASS_ESCAPES = frozenset("dDwW")
 _QUANTIFIER = re.compile(r"\{[0-9]+(?:,[0-9]*)?\}")
 _DOT = "[^\\n\\r\\u2028\\u2029]"
+_MAX_REPEAT = 4294967295
 
 
 def check_pattern(pattern: str) -> str | None:
@@ -161,6 +162,9 @@ def _quantifier(pattern: str, i: int, can_repeat: bool, atom_unbounded: bool,
                              "escape a literal brace as \\{")
         end = match.end()
         unbounded = match.group().endswith(",}")
+        if any(count and int(count) >= _MAX_REPEAT for count in match.group()[1:-1].split(",")):
+            # Python's re cannot represent such counts (its MAXREPEAT); JavaScript would clamp them.
+            raise ValueError(f"offset {i}: the repeat count in '{match.group()}' is too large")
     else:
         end = i + 1
         unbounded = pattern[i] in "*+"
