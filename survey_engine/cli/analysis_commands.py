@@ -1,0 +1,185 @@
+"""``survey-engine analyze``: design-based estimates from a CSV file and a design file.
+
+Thin shell over :mod:`survey_engine.analysis`; the design file format is documented in
+``docs/statistics.md`` (section "Design files").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from survey_engine.analysis import Design, ReplicateDesign
+from survey_engine.analysis.codes import DesignErrorCode
+from survey_engine.analysis.results import Estimate
+from survey_engine.errors import DesignError
+
+__all__ = ["COMMANDS", "analyze", "load_design", "open_design", "DESIGN_KEYS"]
+
+DESIGN_KEYS = {"ids", "strata", "weights", "probs", "fpc", "nest", "lonely_psu", "replicate", "replicate_weights"}
+REPLICATE_KEYS = {"type", "rho", "replicates", "seed", "mse"}
+GIVEN_KEYS = {"columns", "pattern", "type", "rho", "scale", "rscales", "mse", "combined_weights"}
+
+
+def _progress(message: str) -> None:
+    click.echo(f"[survey-engine] {message}", err=True)
+
+
+class _Greedy(click.Option):
+    """A repeatable option that also takes every following bare word: ``--mean q1 q2``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("multiple", True)
+        super().__init__(*args, **kwargs)
+
+    def add_to_parser(self, parser: Any, ctx: click.Context) -> None:
+        super().add_to_parser(parser, ctx)
+        table = getattr(parser, "_long_opt", {})
+        for name in self.opts:
+            option = table.get(name)
+            if option is None:  # pragma: no cover - click internals changed; repeat the option instead
+                continue
+            original = option.process
+
+            def process(value: Any, state: Any, original: Any = original) -> None:
+                original(value, state)
+                while state.rargs and not str(state.rargs[0]).startswith("-"):
+                    original(state.rargs.pop(0), state)
+
+            option.process = process
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    """Flatten repeated and comma-separated option values."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _unknown(section: str, given: dict[str, Any], allowed: set[str]) -> None:
+    extra = sorted(set(given) - allowed)
+    if extra:
+        raise DesignError(
+            f"design file {section}: unknown key(s) {', '.join(map(repr, extra))}; allowed: "
+            f"{', '.join(sorted(allowed))}.",
+            DesignErrorCode.BAD_OPTION,
+        )
+
+
+def load_design(data: pd.DataFrame, spec: dict[str, Any]) -> Design | ReplicateDesign:
+    """Build the design a design file describes (see docs/statistics.md, "Design files")."""
+    if not isinstance(spec, dict):
+        raise DesignError("design file: expected a JSON object.", DesignErrorCode.BAD_OPTION)
+    _unknown("", spec, DESIGN_KEYS)
+    given = spec.get("replicate_weights")
+    if given is not None:
+        _unknown("replicate_weights", given, GIVEN_KEYS)
+        columns: Any = given.get("columns")
+        if columns is None and "pattern" in given:
+            columns = given["pattern"]
+        if columns is None:
+            raise DesignError("design file replicate_weights: give 'columns' or 'pattern'.", DesignErrorCode.BAD_OPTION)
+        return ReplicateDesign(
+            data, weights=spec.get("weights"), replicate_weights=columns, type=given.get("type", "other"),
+            rho=given.get("rho"), scale=given.get("scale"), rscales=given.get("rscales"),
+            mse=bool(given.get("mse", False)), combined_weights=bool(given.get("combined_weights", True)),
+        )
+    design = Design(
+        data, ids=spec.get("ids"), strata=spec.get("strata"), weights=spec.get("weights"),
+        probs=spec.get("probs"), fpc=spec.get("fpc"), nest=bool(spec.get("nest", False)),
+        lonely_psu=spec.get("lonely_psu", "fail"),
+    )
+    rep = spec.get("replicate")
+    if rep is None:
+        return design
+    if isinstance(rep, str):
+        rep = {"type": rep}
+    _unknown("replicate", rep, REPLICATE_KEYS)
+    options = {k: rep[k] for k in ("rho", "replicates", "seed", "mse") if k in rep}
+    return design.replicate(rep.get("type", "JK1"), **options)
+
+
+def open_design(data_path: Path, design_path: Path) -> Design | ReplicateDesign:
+    """Read a CSV file and the design file that describes its sample."""
+    _progress(f"reading {data_path}")
+    data = pd.read_csv(data_path)
+    try:
+        spec = json.loads(design_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DesignError(
+            f"{design_path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).",
+            DesignErrorCode.BAD_OPTION,
+        ) from None
+    design = load_design(data, spec)
+    _progress(f"design: {design!r}")
+    return design
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@click.command("analyze")
+@click.argument("data_path", metavar="DATA.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--design", "design_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Design file (JSON); format in docs/statistics.md.")
+@click.option("--mean", "means", cls=_Greedy, help="Variables for means (several allowed).")
+@click.option("--total", "totals", cls=_Greedy, help="Variables for totals.")
+@click.option("--proportion", "proportions", cls=_Greedy, help="Categorical variables: share of each category.")
+@click.option("--ratio", "ratios", cls=_Greedy, help="Ratios as NUM/DEN, e.g. api00/api99.")
+@click.option("--quantile", "quantile_vars", cls=_Greedy, help="Variables for quantiles (see --quantiles).")
+@click.option("--quantiles", default="0.25,0.5,0.75", show_default=True, help="Comma-separated probabilities.")
+@click.option("--by", "by", cls=_Greedy, help="Domain variable(s): estimates for every domain.")
+@click.option("--subset", "subset", default=None, help="Restrict to a domain, e.g. \"region == 'north'\".")
+@click.option("--missing", type=click.Choice(["available", "complete"]), default="available", show_default=True,
+              help="Drop missing values per variable, or drop rows missing any listed variable.")
+@click.option("--level", default=0.95, show_default=True, type=float, help="Confidence level.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def analyze(data_path: Path, design_path: Path, means: tuple[str, ...], totals: tuple[str, ...],
+            proportions: tuple[str, ...], ratios: tuple[str, ...], quantile_vars: tuple[str, ...], quantiles: str,
+            by: tuple[str, ...], subset: str | None, missing: str, level: float, fmt: str) -> None:
+    """Estimate means, totals, proportions, ratios and quantiles with SEs and intervals."""
+    design = open_design(data_path, design_path)
+    if subset:
+        design = design.subset(subset)
+    by_list = _split(by) or None
+    results: list[Estimate] = []
+    if _split(means):
+        results.append(design.mean(_split(means), by=by_list, missing=missing))
+    if _split(totals):
+        results.append(design.total(_split(totals), by=by_list, missing=missing))
+    if _split(proportions):
+        results.append(design.proportion(_split(proportions), by=by_list, missing=missing))
+    for pair in _split(ratios):
+        num, sep, den = pair.partition("/")
+        if not sep or not num or not den:
+            raise click.BadParameter(f"{pair!r}: write a ratio as NUM/DEN, e.g. api00/api99.", param_hint="--ratio")
+        results.append(design.ratio(num, den, by=by_list))
+    if _split(quantile_vars):
+        try:
+            probs = [float(q) for q in quantiles.split(",") if q.strip()]
+        except ValueError:
+            raise click.BadParameter(f"{quantiles!r}: give probabilities like 0.25,0.5.", param_hint="--quantiles") from None
+        results.append(design.quantile(_split(quantile_vars), probs, by=by_list))
+    if not results:
+        raise click.UsageError("nothing to estimate: give --mean, --total, --proportion, --ratio or --quantile.")
+    _progress(f"{len(results)} estimate table(s) done")
+    if fmt == "json":
+        click.echo(json.dumps([r.to_dict(level) for r in results], ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        frames = []
+        for r in results:
+            frame = r.to_frame(level).reset_index()
+            frame.insert(0, "statistic", r.statistic)
+            frames.append(frame)
+        click.echo(pd.concat(frames, ignore_index=True).to_csv(index=False), nl=False)
+    else:
+        click.echo("\n\n".join(str(r) if level == 0.95 else str(r.to_frame(level)) for r in results))
+
+
+COMMANDS: list[click.Command] = [analyze]
