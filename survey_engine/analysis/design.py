@@ -11,17 +11,16 @@ weights outside the domain, so that the variance still uses the full design.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from survey_engine.analysis import estimators as _est
 from survey_engine.analysis._structure import Structure, build_structure
 from survey_engine.analysis.adjustment import VarianceAdjustment, apply_adjustments
 from survey_engine.analysis.codes import DesignErrorCode
-from survey_engine.analysis.results import Estimate
+from survey_engine.analysis.survey_methods import Columns, SurveyMethods, as_list
 from survey_engine.analysis.taylor import LonelyPSU, check_lonely, cluster_totals, multistage_variance
 from survey_engine.errors import DesignError
 
@@ -29,18 +28,6 @@ if TYPE_CHECKING:
     from survey_engine.analysis.replicate import ReplicateDesign
 
 __all__ = ["Design", "LonelyPSU"]
-
-Columns = str | Sequence[str] | None
-
-
-def as_list(value: Columns) -> list[str]:
-    """One column name or a list of names → a list (``None`` → empty)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return list(value)
-
 
 def check_columns(data: pd.DataFrame, named: Mapping[str, list[str]]) -> None:
     """Raise one :class:`DesignError` listing every unknown column per argument."""
@@ -92,7 +79,7 @@ def positive_weights(data: pd.DataFrame, column: str) -> np.ndarray:
     return w
 
 
-class Design:
+class Design(SurveyMethods):
     """A complex survey design over a DataFrame (R's ``svydesign``).
 
     Parameters: ``ids`` cluster column(s) by stage (``None``: each row is a PSU);
@@ -292,52 +279,6 @@ class Design:
         matrix[np.arange(z.size), dcode] = z
         return self._variance(matrix, rows=rows)
 
-    # -- domains ------------------------------------------------------------------------------
-    def subset(self, condition: Any) -> Design:
-        """A domain: rows outside get weight 0 but stay in the design (Lumley 2010, §2.3)."""
-        mask = _est.domain_mask(self._data, condition)
-        if self._domain is not None:
-            mask = mask & self._domain
-        return self._copy(_domain=mask)
-
-    # -- estimators -----------------------------------------------------------------------------
-    def mean(self, variables: Columns, by: Columns = None, deff: bool = True,
-             missing: str = "available") -> Estimate:
-        """Weighted mean(s) ∑wy/∑w with linearisation SE.
-
-        Missing values are dropped per variable (``missing="available"``) or, with
-        ``missing="complete"``, every row missing any of the variables is dropped.
-        """
-        return _est.estimate(self, "mean", as_list(variables), None, by, deff, missing)
-
-    def total(self, variables: Columns, by: Columns = None, deff: bool = True,
-              missing: str = "available") -> Estimate:
-        """Estimated population total(s) ∑wy (Horvitz–Thompson / Hájek weights)."""
-        return _est.estimate(self, "total", as_list(variables), None, by, deff, missing)
-
-    def ratio(self, numerator: Columns, denominator: Columns, by: Columns = None, deff: bool = True,
-              missing: str = "available") -> Estimate:
-        """Ratio(s) of totals ∑wy/∑wx for every numerator × denominator pair."""
-        return _est.estimate(self, "ratio", as_list(numerator), as_list(denominator), by, deff, missing)
-
-    def proportion(self, variables: Columns, by: Columns = None, deff: bool = True,
-                   missing: str = "available") -> Estimate:
-        """Share of each category (one row per variable × category)."""
-        return _est.estimate(self, "proportion", as_list(variables), None, by, deff, missing)
-
-    def quantile(self, variables: Columns, quantiles: float | Sequence[float] = 0.5, rule: str = "math",
-                 by: Columns = None) -> Estimate:
-        """Quantiles with Woodruff intervals (R's ``svyquantile``, ``qrule=rule``)."""
-        from survey_engine.analysis.quantile import quantile
-
-        return quantile(self, as_list(variables), quantiles, rule, as_list(by))
-
-    def ciprop(self, variable: str, level: Any = None, method: str = "logit") -> Estimate:
-        """A proportion with an interval of ``method`` (R's ``svyciprop``)."""
-        from survey_engine.analysis.ciprop import ciprop
-
-        return ciprop(self, variable, level, method)
-
     # -- replicate weights --------------------------------------------------------------------------
     def replicate(self, type: str = "JK1", **options: Any) -> ReplicateDesign:
         """Replicate-weight version of this design (R's ``as.svrepdesign``)."""
@@ -346,29 +287,6 @@ class Design:
         return make_replicates(self, type, **options)
 
     # -- weighting delegates (implemented in survey_engine.analysis.weighting) --------------------
-    def poststratify(self, variable: Any, totals: Any, partial: bool = False, **kwargs: Any) -> Design:
-        """Post-stratify to population counts (see ``survey_engine.analysis.weighting``)."""
-        from survey_engine.analysis.weighting import poststratify as _poststratify
-
-        return _poststratify(self, variable, totals, partial=partial, **kwargs)
-
-    def rake(self, margins: Any, **kwargs: Any) -> Design:
-        """Rake to marginal totals (see ``survey_engine.analysis.weighting``)."""
-        from survey_engine.analysis.weighting import rake as _rake
-
-        return _rake(self, margins, **kwargs)
-
-    def calibrate(self, totals: Any, method: str = "linear", bounds: Any = None, **kwargs: Any) -> Design:
-        """Calibrate to population totals (see ``survey_engine.analysis.weighting``)."""
-        from survey_engine.analysis.weighting import calibrate as _calibrate
-
-        return _calibrate(self, totals, method=method, bounds=bounds, **kwargs)
-
-    def trim(self, lower: float | None = None, upper: float | None = None, **kwargs: Any) -> Design:
-        """Trim weights to [lower, upper] (see ``survey_engine.analysis.weighting``)."""
-        from survey_engine.analysis.weighting import trim as _trim
-
-        return _trim(self, lower=lower, upper=upper, **kwargs)
 
 
 def _lonely(value: LonelyPSU | str) -> LonelyPSU:

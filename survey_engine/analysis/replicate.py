@@ -22,10 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from survey_engine.analysis import estimators as _est
 from survey_engine.analysis.codes import DesignErrorCode
-from survey_engine.analysis.design import Columns, as_list, check_columns, check_missing, positive_weights
-from survey_engine.analysis.results import Estimate
+from survey_engine.analysis.design import check_columns, check_missing, positive_weights
+from survey_engine.analysis.survey_methods import Columns, SurveyMethods, as_list
 from survey_engine.errors import DesignError
 
 __all__ = ["ReplicateDesign", "REPLICATE_TYPES", "replicate_variance"]
@@ -44,7 +43,7 @@ def replicate_variance(thetas: np.ndarray, estimate: np.ndarray, scale: float, r
     return scale * (dev * dev) @ rscales
 
 
-class ReplicateDesign:
+class ReplicateDesign(SurveyMethods):
     """A design whose variance comes from replicate weights (R's ``svrepdesign``).
 
     ``replicate_weights``: column names, a regular expression matching column names, or an
@@ -139,11 +138,6 @@ class ReplicateDesign:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("ReplicateDesign is immutable; weighting steps and subset() return a new design.")
-
-    def assign(self, **columns: Any) -> ReplicateDesign:
-        """A new design whose data has these extra or replaced columns (same rows, same design),
-        e.g. satisfaction scores or indicators derived from the answers."""
-        return self._copy(_data=self._data.assign(**columns))
 
     def _copy(self, **changes: Any) -> ReplicateDesign:
         new = object.__new__(ReplicateDesign)
@@ -266,72 +260,6 @@ class ReplicateDesign:
         if self._domain is not None:
             rep = rep * self._domain[:, None]
         return np.vstack([statistic(rep[:, r]) for r in range(rep.shape[1])])
-
-    # -- domains and estimators (same API as Design) -----------------------------------------------
-    def subset(self, condition: Any) -> ReplicateDesign:
-        """A domain: rows outside get weight 0 in the full sample and every replicate."""
-        mask = _est.domain_mask(self._data, condition)
-        if self._domain is not None:
-            mask = mask & self._domain
-        return self._copy(_domain=mask)
-
-    def mean(self, variables: Columns, by: Columns = None, deff: bool = True,
-             missing: str = "available") -> Estimate:
-        """Weighted mean(s) with replicate SE."""
-        return _est.estimate(self, "mean", as_list(variables), None, by, deff, missing)
-
-    def total(self, variables: Columns, by: Columns = None, deff: bool = True,
-              missing: str = "available") -> Estimate:
-        """Estimated total(s) with replicate SE."""
-        return _est.estimate(self, "total", as_list(variables), None, by, deff, missing)
-
-    def ratio(self, numerator: Columns, denominator: Columns, by: Columns = None, deff: bool = True,
-              missing: str = "available") -> Estimate:
-        """Ratio(s) of totals with replicate SE."""
-        return _est.estimate(self, "ratio", as_list(numerator), as_list(denominator), by, deff, missing)
-
-    def proportion(self, variables: Columns, by: Columns = None, deff: bool = True,
-                   missing: str = "available") -> Estimate:
-        """Category shares with replicate SE."""
-        return _est.estimate(self, "proportion", as_list(variables), None, by, deff, missing)
-
-    def quantile(self, variables: Columns, quantiles: float | Sequence[float] = 0.5, rule: str = "math",
-                 by: Columns = None) -> Estimate:
-        """Quantiles with Woodruff intervals from the replicate SE of the CDF."""
-        from survey_engine.analysis.quantile import quantile
-
-        return quantile(self, as_list(variables), quantiles, rule, as_list(by))
-
-    def ciprop(self, variable: str, level: Any = None, method: str = "logit") -> Estimate:
-        """A proportion with an interval of ``method`` (R's ``svyciprop``)."""
-        from survey_engine.analysis.ciprop import ciprop
-
-        return ciprop(self, variable, level, method)
-
-    # -- weighting delegates ---------------------------------------------------------------------------
-    def poststratify(self, variable: Any, totals: Any, partial: bool = False, **kwargs: Any) -> ReplicateDesign:
-        """Post-stratify full-sample and replicate weights (see ``survey_engine.analysis.weighting``)."""
-        from survey_engine.analysis.weighting import poststratify as _poststratify
-
-        return _poststratify(self, variable, totals, partial=partial, **kwargs)
-
-    def rake(self, margins: Any, **kwargs: Any) -> ReplicateDesign:
-        """Rake full-sample and replicate weights (see ``survey_engine.analysis.weighting``)."""
-        from survey_engine.analysis.weighting import rake as _rake
-
-        return _rake(self, margins, **kwargs)
-
-    def calibrate(self, totals: Any, method: str = "linear", bounds: Any = None, **kwargs: Any) -> ReplicateDesign:
-        """Calibrate full-sample and replicate weights (see ``survey_engine.analysis.weighting``)."""
-        from survey_engine.analysis.weighting import calibrate as _calibrate
-
-        return _calibrate(self, totals, method=method, bounds=bounds, **kwargs)
-
-    def trim(self, lower: float | None = None, upper: float | None = None, **kwargs: Any) -> ReplicateDesign:
-        """Trim full-sample and replicate weights (see ``survey_engine.analysis.weighting``)."""
-        from survey_engine.analysis.weighting import trim as _trim
-
-        return _trim(self, lower=lower, upper=upper, **kwargs)
 
 
 def _check_type(value: str) -> str:

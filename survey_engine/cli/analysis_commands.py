@@ -17,6 +17,7 @@ import pandas as pd
 from survey_engine.analysis import Design, ReplicateDesign
 from survey_engine.analysis.codes import DesignErrorCode
 from survey_engine.analysis.results import Estimate
+from survey_engine.cli._files import progress, read_json
 from survey_engine.errors import DesignError
 
 __all__ = ["COMMANDS", "analyze", "load_design", "open_design", "DESIGN_KEYS"]
@@ -24,10 +25,6 @@ __all__ = ["COMMANDS", "analyze", "load_design", "open_design", "DESIGN_KEYS"]
 DESIGN_KEYS = {"ids", "strata", "weights", "probs", "fpc", "nest", "lonely_psu", "replicate", "replicate_weights"}
 REPLICATE_KEYS = {"type", "rho", "replicates", "seed", "mse"}
 GIVEN_KEYS = {"columns", "pattern", "type", "rho", "scale", "rscales", "mse", "combined_weights"}
-
-
-def _progress(message: str) -> None:
-    click.echo(f"[survey-engine] {message}", err=True)
 
 
 class _Greedy(click.Option):
@@ -104,17 +101,11 @@ def load_design(data: pd.DataFrame, spec: dict[str, Any]) -> Design | ReplicateD
 
 def open_design(data_path: Path, design_path: Path) -> Design | ReplicateDesign:
     """Read a CSV file and the design file that describes its sample."""
-    _progress(f"reading {data_path}")
+    progress(f"reading {data_path}")
     data = pd.read_csv(data_path)
-    try:
-        spec = json.loads(design_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DesignError(
-            f"{design_path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).",
-            DesignErrorCode.BAD_OPTION,
-        ) from None
+    spec = read_json(design_path, "the design file", lambda message: DesignError(message, DesignErrorCode.BAD_OPTION))
     design = load_design(data, spec)
-    _progress(f"design: {design!r}")
+    progress(f"design: {design!r}")
     return design
 
 
@@ -168,7 +159,7 @@ def analyze(data_path: Path, design_path: Path, means: tuple[str, ...], totals: 
         results.append(design.quantile(_split(quantile_vars), probs, by=by_list))
     if not results:
         raise click.UsageError("nothing to estimate: give --mean, --total, --proportion, --ratio or --quantile.")
-    _progress(f"{len(results)} estimate table(s) done")
+    progress(f"{len(results)} estimate table(s) done")
     if fmt == "json":
         click.echo(json.dumps([r.to_dict(level) for r in results], ensure_ascii=False, indent=2))
     elif fmt == "csv":

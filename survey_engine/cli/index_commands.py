@@ -7,7 +7,6 @@ questionnaire JSON whose scoring block defines items, dimensions and weights.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -22,6 +21,7 @@ from survey_engine.analysis.ipa import ImportanceMethod, importance_performance
 from survey_engine.analysis.ratings import rating_summary
 from survey_engine.analysis.reliability import dimension_alpha
 from survey_engine.analysis.scores import ScoreSpec
+from survey_engine.cli._files import read_json
 from survey_engine.cli.analysis_commands import open_design
 from survey_engine.errors import EstimationError
 from survey_engine.instruments import load
@@ -123,10 +123,7 @@ RULES = {"index_below": IndexBelow, "significant_drop": SignificantDrop, "bad_ra
 
 
 def _rules(path: Path) -> list[Any]:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise EstimationError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    raw = read_json(path, "the rules file", EstimationError)
     rules = []
     for i, entry in enumerate(raw if isinstance(raw, list) else []):
         kind = entry.get("rule") if isinstance(entry, dict) else None

@@ -25,21 +25,15 @@ from survey_engine.sampling import (
     sample_size_mean,
     sample_size_proportion,
 )
+from survey_engine.cli._files import progress, read_json
+from survey_engine.errors import SamplingError
 from survey_engine.sampling.codes import SamplingErrorCode, fail
 
 __all__ = ["COMMANDS"]
 
 
-def _progress(message: str) -> None:
-    click.echo(f"[survey-engine] {message}", err=True)
-
-
-def _read_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        fail(SamplingErrorCode.UNREADABLE_FILE,
-             f"{path}: {what} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).")
+def _unreadable(message: str) -> SamplingError:
+    return SamplingError(message, SamplingErrorCode.UNREADABLE_FILE)
 
 
 def _seed(text: str) -> int:
@@ -68,7 +62,7 @@ def frame_summary(frame_path: Path, id_col: str | None, stratum: str | None, siz
                   cluster: str | None, design_path: Path | None, fmt: str) -> None:
     """Check FRAME (CSV or Excel) and show units and size by stratum."""
     if design_path is not None:
-        _, columns = parse_design(_read_json(design_path, "the design file"))
+        _, columns = parse_design(read_json(design_path, "the design file", _unreadable))
         if columns is None:
             fail(SamplingErrorCode.MISSING_KEY, f"{design_path}: key 'frame' is missing; map the frame columns.")
     elif id_col:
@@ -99,12 +93,12 @@ def sample_command(frame_path: Path, design_path: Path, seed: str, output: Path,
                    include_contact: bool) -> None:
     """Draw a sample from FRAME with the design in --design."""
     seed_value = _seed(seed)
-    design, columns = parse_design(_read_json(design_path, "the design file"))
+    design, columns = parse_design(read_json(design_path, "the design file", _unreadable))
     if columns is None:
         fail(SamplingErrorCode.MISSING_KEY, f"{design_path}: key 'frame' is missing; map the frame columns.")
-    _progress(f"loading frame {frame_path}")
+    progress(f"loading frame {frame_path}")
     frame = load_frame(frame_path, columns)
-    _progress(f"drawing {design.method.value} sample from {len(frame)} units")
+    progress(f"drawing {design.method.value} sample from {len(frame)} units")
     sample = draw_sample(frame, design, seed_value, include_contact=include_contact)
     sample.units.to_csv(output, index=False)
     meta = output.with_suffix(".json")

@@ -18,22 +18,15 @@ import pandas as pd
 from survey_engine.analysis.weighting import margin_table, summary_table, weight_summary
 from survey_engine.analysis.weighting.codes import WeightingErrorCode
 from survey_engine.analysis.weighting.targets import apply_targets, parse_targets
+from survey_engine.cli._files import progress, read_json
 from survey_engine.cli.analysis_commands import load_design
 from survey_engine.errors import WeightingError
 
 __all__ = ["COMMANDS", "weight"]
 
 
-def _progress(message: str) -> None:
-    click.echo(f"[survey-engine] {message}", err=True)
-
-
-def _read_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise WeightingError(f"{path}: {what} is not valid JSON (line {exc.lineno}, column "
-                             f"{exc.colno}: {exc.msg})", WeightingErrorCode.BAD_TARGETS) from None
+def _bad_file(message: str) -> WeightingError:
+    return WeightingError(message, WeightingErrorCode.BAD_TARGETS)
 
 
 def _targets_of(steps: list[dict[str, Any]]) -> dict[Any, Any]:
@@ -95,19 +88,19 @@ def _plain(value: Any) -> Any:
 def weight(data_path: Path, design_path: Path, targets_path: Path, output: Path,
            weight_column: str, design_out: Path | None, report_path: Path | None) -> None:
     """Post-stratify, rake, calibrate or trim the design weights to population targets."""
-    steps = parse_targets(_read_json(targets_path, "the targets file"))
-    _progress(f"reading {data_path}")
+    steps = parse_targets(read_json(targets_path, "the targets file", _bad_file))
+    progress(f"reading {data_path}")
     data = pd.read_csv(data_path)
     if weight_column in data.columns:
         raise click.BadParameter(f"column {weight_column!r} already exists in {data_path}; "
                                  "choose another name", param_hint="--weight-column")
-    spec = _read_json(design_path, "the design file")
+    spec = read_json(design_path, "the design file", _bad_file)
     design = load_design(data, spec)
-    _progress(f"design: {design!r}")
+    progress(f"design: {design!r}")
     before = design.weights
     final, fits = apply_targets(design, {"steps": steps})
     for fit in fits:
-        _progress(fit.convergence.describe())
+        progress(fit.convergence.describe())
     after = final.weights
     out = final.data.copy()
     out[weight_column] = after
@@ -116,11 +109,11 @@ def weight(data_path: Path, design_path: Path, targets_path: Path, output: Path,
         names = [f"{weight_column}_rep{r + 1}" for r in range(replicates.shape[1])]
         out = pd.concat([out, pd.DataFrame(replicates, columns=names)], axis=1)
     out.to_csv(output, index=False)
-    _progress(f"wrote {len(out)} rows to {output}")
+    progress(f"wrote {len(out)} rows to {output}")
     if design_out is not None:
         design_out.write_text(json.dumps(_weighted_spec(spec, final, weight_column), indent=2),
                               encoding="utf-8")
-        _progress(f"wrote the design file of the weighted data to {design_out}")
+        progress(f"wrote the design file of the weighted data to {design_out}")
     summary = summary_table(before=before, after=after)
     margins = margin_table(final.data, _targets_of(steps), before, after)
     click.echo("weights\n" + summary.to_string(float_format=lambda v: f"{v:.6g}"))
@@ -139,7 +132,7 @@ def weight(data_path: Path, design_path: Path, targets_path: Path, output: Path,
         }
         report_path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str),
                                encoding="utf-8")
-        _progress(f"wrote the report to {report_path}")
+        progress(f"wrote the report to {report_path}")
 
 
 COMMANDS: list[click.Command] = [weight]
