@@ -60,7 +60,7 @@ def _unknown(section: str, given: dict[str, Any], allowed: set[str]) -> None:
     extra = sorted(set(given) - allowed)
     if extra:
         raise DesignError(
-            f"design file {section}: unknown key(s) {', '.join(map(repr, extra))}; allowed: "
+            f"design file{' ' + section if section else ''}: unknown key(s) {', '.join(map(repr, extra))}; allowed: "
             f"{', '.join(sorted(allowed))}.",
             DesignErrorCode.BAD_OPTION,
         )
