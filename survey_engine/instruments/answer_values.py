@@ -32,15 +32,15 @@ def is_empty(value: Any) -> bool:
 def _number(value: Any) -> float:
     if isinstance(value, bool):
         raise Invalid(AnswerCode.NOT_A_NUMBER)
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, (int, float)):
+            number = float(value)
+        elif isinstance(value, str):
             number = float(value.strip().replace("，", ".").replace(",", "."))
-        except ValueError:
-            raise Invalid(AnswerCode.NOT_A_NUMBER) from None
-    else:
-        raise Invalid(AnswerCode.NOT_A_NUMBER)
+        else:
+            raise Invalid(AnswerCode.NOT_A_NUMBER)
+    except (ValueError, OverflowError):  # OverflowError: an integer beyond any double, e.g. 10**400
+        raise Invalid(AnswerCode.NOT_A_NUMBER) from None
     if not math.isfinite(number):
         raise Invalid(AnswerCode.NOT_A_NUMBER)
     return number

@@ -67,6 +67,8 @@ def test_required_questions(q):
     ({"w_speed": "NA?"}, ("w_speed", A.NOT_ON_SCALE)),
     ({"staff": "12.5"}, ("staff", A.NOT_AN_INTEGER)),
     ({"staff": "lots"}, ("staff", A.NOT_A_NUMBER)),
+    ({"staff": 10**400}, ("staff", A.NOT_A_NUMBER)),
+    ({"wait": "1e400"}, ("wait", A.NOT_A_NUMBER)),
     ({"staff": "0"}, ("staff", A.BELOW_MINIMUM)),
     ({"wait": "500"}, ("wait", A.ABOVE_MAXIMUM)),
     ({"wait": "1.25"}, ("wait", A.TOO_MANY_DECIMALS)),

@@ -1,0 +1,107 @@
+"""Store a response exactly once per client UUID, whatever the number of retries.
+
+A tablet with a bad network resends until it sees an answer, possibly in parallel.  The
+``client_uuid`` column is UNIQUE, and the write is race-free on both databases: one
+``INSERT ... ON CONFLICT (client_uuid) DO NOTHING RETURNING id``, then, when nothing was
+inserted, a read of the row that won.  On SQLite the transaction is ``BEGIN IMMEDIATE`` (the
+write lock is taken first, so the follow-up read cannot hit a stale snapshot or a lock upgrade).
+
+Resending the same content returns the stored response; the same UUID with other content is a
+conflict the client must resolve (it never overwrites).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from survey_engine.instruments.versioning import canonical_json
+from survey_engine.store.engine import is_sqlite, write_connection
+from survey_engine.store.models import AuditEntry, Response, utcnow
+
+__all__ = ["Submission", "SubmitOutcome", "fingerprint", "submit_response"]
+
+
+class SubmitOutcome(str, Enum):
+    CREATED = "created"
+    EXISTING = "existing"
+    CONFLICT = "conflict"
+
+
+def fingerprint(content: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of what the client sent (decides 'same content')."""
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A checked response ready to store; ``answers`` are the answer engine's cleaned answers."""
+
+    client_uuid: str
+    fingerprint: str
+    campaign_id: int
+    version_id: int
+    mode: str
+    language: str
+    status: str
+    answers: Mapping[str, Any]
+    paradata: Mapping[str, Any] = field(default_factory=dict)
+    site_id: int | None = None
+    interviewer_id: int | None = None
+    device_id: int | None = None
+    repeat_suspected: bool = False
+
+
+def _values(sub: Submission) -> dict[str, Any]:
+    now = utcnow()
+    return {"client_uuid": sub.client_uuid, "fingerprint": sub.fingerprint, "campaign_id": sub.campaign_id,
+            "version_id": sub.version_id, "mode": sub.mode, "language": sub.language, "status": sub.status,
+            "answers": dict(sub.answers), "paradata": dict(sub.paradata), "site_id": sub.site_id,
+            "interviewer_id": sub.interviewer_id, "device_id": sub.device_id,
+            "repeat_suspected": sub.repeat_suspected, "created_at": now, "updated_at": now,
+            "submitted_at": None if sub.status == "draft" else now}
+
+
+def _existing(connection: Connection, sub: Submission) -> tuple[SubmitOutcome, Response]:
+    with Session(bind=connection, expire_on_commit=False) as session:
+        stored = session.scalar(select(Response).where(Response.client_uuid == sub.client_uuid))
+        assert stored is not None  # the UNIQUE conflict proves the row exists
+        session.expunge(stored)
+    same = stored.fingerprint == sub.fingerprint
+    return (SubmitOutcome.EXISTING if same else SubmitOutcome.CONFLICT), stored
+
+
+_RESPONSES = Response.__table__
+_AUDIT = AuditEntry.__table__
+#: Built once: the values travel as parameters, so SQLAlchemy's statement cache is hit every time.
+_INSERT = {name: make(_RESPONSES).on_conflict_do_nothing(index_elements=["client_uuid"]).returning(_RESPONSES.c.id)
+           for name, make in (("sqlite", sqlite_insert), ("postgresql", pg_insert))}
+_AUDIT_INSERT = insert(_AUDIT)
+
+
+def submit_response(factory: sessionmaker[Session], sub: Submission) -> tuple[SubmitOutcome, Response]:
+    """Insert ``sub`` unless its UUID is stored; says whether it was created, repeated or conflicting.
+
+    The response returned for a new row is detached and its relationships are not loaded:
+    callers that need the campaign or site already know them.
+    """
+    values = _values(sub)
+    engine = factory.kw["bind"]
+    statement = _INSERT["sqlite" if is_sqlite(engine) else "postgresql"]
+    with write_connection(engine) as connection:  # BEGIN IMMEDIATE on SQLite
+        new_id = connection.execute(statement, values).scalar()
+        if new_id is None:
+            return _existing(connection, sub)
+        connection.execute(_AUDIT_INSERT, {
+            "at": values["created_at"], "action": "submit", "entity": "response", "entity_id": str(new_id),
+            "user_id": sub.interviewer_id, "device_id": sub.device_id,
+            "details": {"uuid": sub.client_uuid, "mode": sub.mode, "status": sub.status}})
+    return SubmitOutcome.CREATED, Response(id=new_id, **values)

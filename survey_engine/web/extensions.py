@@ -1,0 +1,14 @@
+"""Flask extensions shared by the blueprints; each is bound to an app in ``create_app``."""
+
+from __future__ import annotations
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+__all__ = ["csrf", "login_manager", "limiter"]
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address)
