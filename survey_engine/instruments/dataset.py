@@ -18,7 +18,7 @@ import pandas as pd
 from survey_engine.instruments.answers import specify_key
 from survey_engine.instruments.model import Question, QuestionType, Questionnaire, Scale, Text
 
-__all__ = ["Variable", "variables", "answers_frame", "codebook"]
+__all__ = ["Variable", "variables", "answers_frame", "codebook", "separate_personal", "variable_value"]
 
 _KINDS = {
     QuestionType.SINGLE_CHOICE: "categorical", QuestionType.CASCADING_SELECT: "categorical",
@@ -86,20 +86,27 @@ def variables(questionnaire: Questionnaire, include_personal: bool = False) -> t
     return tuple(v for v in found if include_personal or not v.personal)
 
 
+def separate_personal(questionnaire: Questionnaire, answers: Mapping[str, Any]
+                      ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(answers without identifying data, the identifying answers) — stored in different tables."""
+    personal_ids = questionnaire.personal_answer_ids
+    personal = {k: v for k, v in answers.items() if k.split("/", 1)[0] in personal_ids}
+    return {k: v for k, v in answers.items() if k not in personal}, personal
+
+
+def variable_value(var: Variable, answers: Mapping[str, Any]) -> Any:
+    """The value of one dataset column for one response (0/1 for an option, None if unanswered)."""
+    value = answers.get(var.answer_id)
+    if var.kind == "indicator":
+        return None if value is None else float(var.choice in value)
+    return value
+
+
 def answers_frame(questionnaire: Questionnaire, answers: Iterable[Mapping[str, Any]],
                   include_personal: bool = False) -> pd.DataFrame:
     """One row per response (answers as stored: typed values keyed by answer id)."""
     cols = variables(questionnaire, include_personal)
-    rows = []
-    for response in answers:
-        row: dict[str, Any] = {}
-        for var in cols:
-            value = response.get(var.answer_id)
-            if var.kind == "indicator":
-                row[var.name] = None if value is None else float(var.choice in value)
-            else:
-                row[var.name] = value
-        rows.append(row)
+    rows = [[variable_value(var, response) for var in cols] for response in answers]
     return pd.DataFrame(rows, columns=[v.name for v in cols])
 
 

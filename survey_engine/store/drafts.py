@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from survey_engine.store.accounts import new_token, token_hash
 from survey_engine.store.audit import record
 from survey_engine.store.models import (
-    Campaign, Invitation, InvitationContact, InvitationStatus, Response, ResponseStatus, Site, utcnow,
+    Campaign, Invitation, InvitationContact, InvitationStatus, Response, ResponsePersonal, ResponseStatus, Site,
+    utcnow,
 )
 from survey_engine.store.responses import fingerprint
 
@@ -50,9 +51,12 @@ def save_draft(response: Response, page_fields: tuple[str, ...], raw: Mapping[st
 
 
 def complete_draft(session: Session, response: Response, answers: Mapping[str, Any],
-                   invitation: Invitation | None = None) -> None:
+                   invitation: Invitation | None = None, personal: Mapping[str, Any] | None = None) -> None:
+    """Mark a draft complete; identifying answers (``personal``) move to their own table."""
     now = utcnow()
     response.answers = dict(answers)
+    if personal:
+        session.add(ResponsePersonal(response_id=response.id, answers=dict(personal)))
     response.status = ResponseStatus.COMPLETE.value
     response.submitted_at = now
     response.paradata = {**response.paradata, "end_time": now.isoformat()}

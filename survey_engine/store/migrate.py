@@ -6,9 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-__all__ = ["MIGRATIONS", "alembic_config", "upgrade", "current_revision"]
+__all__ = ["MIGRATIONS", "alembic_config", "upgrade", "current_revision", "head_revision"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -31,3 +32,10 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest revision the packaged migrations lead to."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()

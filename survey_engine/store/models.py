@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 __all__ = [
     "Base", "Role", "ResponseStatus", "CampaignStatus", "InvitationStatus", "User", "Device",
     "Questionnaire", "QuestionnaireVersion", "Campaign", "Site", "Invitation", "InvitationContact",
-    "FrameContact", "Response", "AuditEntry", "UTCDateTime", "utcnow",
+    "FrameContact", "Response", "ResponsePersonal", "AuditEntry", "UTCDateTime", "utcnow",
 ]
 
 
@@ -256,6 +256,16 @@ class Response(Base):
     campaign: Mapped[Campaign] = relationship()
     version: Mapped[QuestionnaireVersion] = relationship()
     site: Mapped[Site | None] = relationship()
+
+
+class ResponsePersonal(Base):
+    """Answers that identify the respondent (questions marked ``personal_data``), kept apart
+    from the answers: never in exports or analysis files unless explicitly asked for (PIPL)."""
+
+    __tablename__ = "response_personal"
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), primary_key=True)
+    answers: Mapped[dict[str, Any]]
 
 
 class AuditEntry(Base):

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from survey_engine.instruments.versioning import canonical_json
 from survey_engine.store.engine import is_sqlite, write_connection
-from survey_engine.store.models import AuditEntry, Response, utcnow
+from survey_engine.store.models import AuditEntry, Response, ResponsePersonal, utcnow
 
 __all__ = ["Submission", "SubmitOutcome", "fingerprint", "submit_response"]
 
@@ -58,6 +58,8 @@ class Submission:
     interviewer_id: int | None = None
     device_id: int | None = None
     repeat_suspected: bool = False
+    #: Identifying answers (``personal_data`` questions): stored in ``response_personal``.
+    personal: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _values(sub: Submission) -> dict[str, Any]:
@@ -85,6 +87,7 @@ _AUDIT = AuditEntry.__table__
 _INSERT = {name: make(_RESPONSES).on_conflict_do_nothing(index_elements=["client_uuid"]).returning(_RESPONSES.c.id)
            for name, make in (("sqlite", sqlite_insert), ("postgresql", pg_insert))}
 _AUDIT_INSERT = insert(_AUDIT)
+_PERSONAL_INSERT = insert(ResponsePersonal.__table__)
 
 
 def submit_response(factory: sessionmaker[Session], sub: Submission) -> tuple[SubmitOutcome, Response]:
@@ -100,6 +103,8 @@ def submit_response(factory: sessionmaker[Session], sub: Submission) -> tuple[Su
         new_id = connection.execute(statement, values).scalar()
         if new_id is None:
             return _existing(connection, sub)
+        if sub.personal:
+            connection.execute(_PERSONAL_INSERT, {"response_id": new_id, "answers": dict(sub.personal)})
         connection.execute(_AUDIT_INSERT, {
             "at": values["created_at"], "action": "submit", "entity": "response", "entity_id": str(new_id),
             "user_id": sub.interviewer_id, "device_id": sub.device_id,

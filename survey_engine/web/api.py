@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from survey_engine.instruments.answers import check_answers
+from survey_engine.instruments.dataset import separate_personal
 from survey_engine.store.models import Campaign, CampaignStatus, QuestionnaireVersion, Response, ResponseStatus
 from survey_engine.store.responses import Submission, SubmitOutcome, fingerprint, submit_response
 from survey_engine.web.api_cache import campaign_view, device_view
@@ -229,10 +230,11 @@ def _checked(body: dict[str, Any], client_uuid: str, print_: str,
         raise ApiError(400, "invalid_answers", "some answers are not accepted", check.messages(language))
     device = g.device
     context = (campaign.slug, site_code if site_id is not None else None, campaign.version_hash)
+    kept, personal = separate_personal(instrument, check.answers)
     return Submission(client_uuid=client_uuid, fingerprint=print_, campaign_id=campaign.id,
                       version_id=campaign.version_id, mode=mode, language=language, status=status,
-                      answers=check.answers, paradata=paradata, site_id=site_id,
-                      interviewer_id=device.user_id, device_id=device.id), context
+                      answers=kept, paradata=paradata, site_id=site_id,
+                      interviewer_id=device.user_id, device_id=device.id, personal=personal), context
 
 
 @blueprint.get("/responses/<client_uuid>")

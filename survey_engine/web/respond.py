@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from survey_engine.instruments.answers import check_answers, visible_pages
+from survey_engine.instruments.dataset import separate_personal
 from survey_engine.instruments.forms import build_page_form, form_answers
 from survey_engine.instruments.model import Page, Questionnaire
 from survey_engine.store.catalog import instrument_of
@@ -212,7 +213,8 @@ def review(uuid: str):
         if _closed(response.campaign):
             return _page("message", 200, title_key="closed_title", text_key="closed_text")
         if check.ok:
-            complete_draft(db_session(), response, check.answers, _invitation_of(response))
+            kept, personal = separate_personal(questionnaire, check.answers)
+            complete_draft(db_session(), response, kept, _invitation_of(response), personal=personal)
             db_session().commit()
             result = make_response(redirect(url_for("respond.done", uuid=uuid)))
             if _invitation_of(response) is None:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from survey_engine.store.models import AuditEntry, Response
+from survey_engine.store.models import AuditEntry, Response, ResponsePersonal
 from tests.web.helpers import device_token, window_campaign
 
 GOOD = {"service_handled": "patent_application", "overall": 4, "efficiency": 5, "service_level": 4,
@@ -109,6 +109,18 @@ def test_bad_rating_branch_is_checked(client, token):
     assert "bad_reasons" in reply.get_json()["fields"]
     ok = _post(client, token, _body(answers={**GOOD, "overall": 1, "bad_reasons": ["slow"]}))
     assert ok.status_code == 201, ok.get_json()
+
+
+def test_identifying_answers_are_stored_apart_from_the_answers(client, token, db):
+    """A phone number (a personal_data question) goes to its own table, never into the answers."""
+    answers = {**GOOD, "overall": 1, "bad_reasons": ["slow"], "followup_consent": "yes", "phone": "13912345678"}
+    reply = _post(client, token, _body(answers=answers))
+    assert reply.status_code == 201, reply.get_json()
+    assert "phone" not in reply.get_json()["answers"]
+    stored = db.scalar(select(Response))
+    assert "phone" not in stored.answers and stored.answers["followup_consent"] == "yes"
+    assert db.scalar(select(ResponsePersonal.answers).where(ResponsePersonal.response_id == stored.id)) == {
+        "phone": "13912345678"}
 
 
 @pytest.mark.parametrize("changes, field", [

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from survey_engine.store.models import Response, Role
+from survey_engine.store.models import Response, ResponsePersonal, Role
 from tests.web.helpers import login, make_user, window_campaign
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -117,4 +117,7 @@ def test_answering_the_window_rating_from_its_qr_code(app, client, db, browser, 
     assert {k: v for k, v in stored[0].answers.items()} == {
         "service_handled": "patent_fee", "overall": 1, "efficiency": 2, "bad_rating": 1,
         "bad_reasons": ["long_wait", "attitude"], "bad_comment": "窗口排队一个多小时",
-        "followup_consent": "yes", "phone": "13800138000"}
+        "followup_consent": "yes"}
+    # the phone number is personal data: stored apart from the answers (PIPL)
+    assert db.scalar(select(ResponsePersonal.answers).where(ResponsePersonal.response_id == stored[0].id)) == {
+        "phone": "13800138000"}
