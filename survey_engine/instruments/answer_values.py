@@ -57,11 +57,14 @@ def _scale_value(value: Any, scale: Scale) -> int | str:
     na = scale.not_applicable
     if na is not None and isinstance(value, str) and value.strip() == na.code:
         return na.code
-    try:
-        point = _integer(value)
-    except Invalid:
-        point = None
-    if point is None or point not in scale.values:
+    if type(value) is int:  # the common JSON case; same result as _integer for any int on a scale
+        point = value
+    else:
+        try:
+            point = _integer(value)
+        except Invalid:
+            point = None
+    if point is None or not scale.start <= point < scale.start + scale.points:  # = point in scale.values
         raise Invalid(AnswerCode.NOT_ON_SCALE, low=scale.values[0], high=scale.values[-1])
     return point
 
@@ -105,19 +108,28 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def coerce(question: Question, value: Any, scale: Scale | None = None) -> Any:
-    """The typed value of a non-empty raw answer to ``question`` (``scale`` for matrix items)."""
-    kind = question.type
-    if kind in (QuestionType.SINGLE_CHOICE, QuestionType.CASCADING_SELECT):
-        return _code(value)
-    if kind is QuestionType.MULTIPLE_CHOICE:
-        return _codes(value)
-    if kind in (QuestionType.RATING, QuestionType.MATRIX, QuestionType.NPS):
-        return _scale_value(value, scale or question.scale)
-    if kind is QuestionType.INTEGER:
-        return _integer(value)
-    if kind is QuestionType.DECIMAL:
-        return _decimal(value, question.decimals)
-    if kind is QuestionType.DATE:
-        return _date(value)
+_BY_TYPE = {
+    QuestionType.SINGLE_CHOICE: lambda question, value, scale: _code(value),
+    QuestionType.CASCADING_SELECT: lambda question, value, scale: _code(value),
+    QuestionType.MULTIPLE_CHOICE: lambda question, value, scale: _codes(value),
+    QuestionType.RATING: lambda question, value, scale: _scale_value(value, scale or question.scale),
+    QuestionType.MATRIX: lambda question, value, scale: _scale_value(value, scale or question.scale),
+    QuestionType.NPS: lambda question, value, scale: _scale_value(value, scale or question.scale),
+    QuestionType.INTEGER: lambda question, value, scale: _integer(value),
+    QuestionType.DECIMAL: lambda question, value, scale: _decimal(value, question.decimals),
+    QuestionType.DATE: lambda question, value, scale: _date(value),
+}
+
+
+def _as_text(question: Question, value: Any, scale: Scale | None) -> str:
     return _text(value)
+
+
+def coerce(question: Question, value: Any, scale: Scale | None = None) -> Any:
+    """The typed value of a non-empty raw answer to ``question`` (``scale`` for matrix items).
+
+    Choice codes and cascade levels → code text; multiple choice → list of codes; rating,
+    matrix and NPS → a point of the scale (or its not-applicable code); integer, decimal and
+    date → their type; every other type → text.
+    """
+    return _BY_TYPE.get(question.type, _as_text)(question, value, scale)

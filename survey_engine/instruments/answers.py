@@ -17,8 +17,9 @@ from typing import Any
 from survey_engine.errors import ExpressionError
 from survey_engine.instruments.answer_messages import AnswerCode, message
 from survey_engine.instruments.answer_values import Invalid, coerce, is_empty
+from survey_engine.instruments.derived import derived
 from survey_engine.instruments.expressions import Expression, full_match, parse, to_bool
-from survey_engine.instruments.model import Page, Question, QuestionType, Questionnaire, Section, Text
+from survey_engine.instruments.model import Mode, Page, Question, QuestionType, Questionnaire, Section, Text
 
 __all__ = ["AnswerCode", "AnswerProblem", "AnswerCheck", "check_answers", "visible_pages", "specify_key"]
 
@@ -56,6 +57,11 @@ def _parsed(text: str) -> Expression:
     return parse(text)
 
 
+@lru_cache(maxsize=64)
+def _mode_values(modes: frozenset[Mode]) -> frozenset[str]:
+    return frozenset(m.value for m in modes)
+
+
 def specify_key(question_id: str, code: str) -> str:
     """Where the text of an 'other, please specify' choice is kept."""
     return f"{question_id}/{code}"
@@ -71,6 +77,7 @@ class _Walk:
         self.now = now
         self.answers: dict[str, Any] = {}
         self.problems: list[AnswerProblem] = []
+        self.fixed_choices = derived(questionnaire).fixed_choices
 
     def fail(self, answer_id: str, code: AnswerCode, **values: object) -> None:
         self.problems.append(AnswerProblem(answer_id, code, message(code, **values)))
@@ -86,7 +93,7 @@ class _Walk:
             return False
 
     def routed_in(self, holder: Section | Question) -> bool:
-        if holder.modes is not None and self.mode not in {m.value for m in holder.modes}:
+        if holder.modes is not None and self.mode not in _mode_values(holder.modes):
             return False
         if holder.respondent_types is not None:
             kind = self.answers.get(self.q.respondent_type_question or "")
@@ -109,8 +116,10 @@ def _take(walk: _Walk, question: Question, answer_id: str, scale=None) -> Any:
 
 
 def _choices(walk: _Walk, question: Question, answer_id: str, value: Any) -> None:
-    available = {c.code: c for c in question.choices.choices
-                 if c.relevance is None or walk.condition(c.relevance, answer_id, if_empty=False)}
+    available = walk.fixed_choices.get(question.id)
+    if available is None:
+        available = {c.code: c for c in question.choices.choices
+                     if c.relevance is None or walk.condition(c.relevance, answer_id, if_empty=False)}
     selected = value if isinstance(value, list) else [value]
     unknown = [code for code in selected if code not in available]
     for code in unknown:
@@ -261,8 +270,7 @@ def check_answers(questionnaire: Questionnaire, raw_answers: Mapping[str, Any], 
     """
     del language  # messages carry both languages; the caller picks one
     walk, _ = _run(questionnaire, raw_answers, mode, now, page)
-    known = {aid for question in questionnaire.questions() for aid in question.answer_ids} | {
-        q.id for q in questionnaire.questions()}
+    known = derived(questionnaire).known_ids
     for key in raw_answers:
         base = key.split("/", 1)[0]
         if base not in known:

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from survey_engine.instruments.answers import specify_key
+from survey_engine.instruments.derived import derived
 from survey_engine.instruments.model import Question, QuestionType, Questionnaire, Scale, Text
 
 __all__ = ["Variable", "variables", "answers_frame", "codebook", "separate_personal", "variable_value"]
@@ -89,7 +90,9 @@ def variables(questionnaire: Questionnaire, include_personal: bool = False) -> t
 def separate_personal(questionnaire: Questionnaire, answers: Mapping[str, Any]
                       ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(answers without identifying data, the identifying answers) — stored in different tables."""
-    personal_ids = questionnaire.personal_answer_ids
+    personal_ids = derived(questionnaire).personal_ids
+    if not personal_ids:
+        return dict(answers), {}
     personal = {k: v for k, v in answers.items() if k.split("/", 1)[0] in personal_ids}
     return {k: v for k, v in answers.items() if k not in personal}, personal
 

@@ -50,6 +50,15 @@ def store_version(session: Session, document: Mapping[str, Any], *, user_id: int
 _BUILT: OrderedDict[str, Instrument] = OrderedDict()
 _BUILT_LOCK = threading.Lock()
 _BUILT_MAX = 64
+_BUILDING = threading.Lock()
+
+
+def _cached(content_hash: str) -> Instrument | None:
+    with _BUILT_LOCK:
+        found = _BUILT.get(content_hash)
+        if found is not None:
+            _BUILT.move_to_end(content_hash)
+        return found
 
 
 def instrument_of(version: QuestionnaireVersion) -> Instrument:
@@ -58,16 +67,18 @@ def instrument_of(version: QuestionnaireVersion) -> Instrument:
     A version never changes, so its hash is a safe key; the (deferred, large) document is read
     from the database only on a cache miss.
     """
-    with _BUILT_LOCK:
-        found = _BUILT.get(version.content_hash)
+    found = _cached(version.content_hash)
+    if found is not None:
+        return found
+    with _BUILDING:  # threads missing at once (a worker's first requests) build it once, not each
+        found = _cached(version.content_hash)
         if found is not None:
-            _BUILT.move_to_end(version.content_hash)
             return found
-    built = from_dict(json.loads(version.document))
-    with _BUILT_LOCK:
-        _BUILT[version.content_hash] = built
-        while len(_BUILT) > _BUILT_MAX:
-            _BUILT.popitem(last=False)
+        built = from_dict(json.loads(version.document))
+        with _BUILT_LOCK:
+            _BUILT[version.content_hash] = built
+            while len(_BUILT) > _BUILT_MAX:
+                _BUILT.popitem(last=False)
     return built
 
 

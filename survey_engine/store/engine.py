@@ -3,10 +3,14 @@
 SQLite runs in WAL mode with a busy timeout so readers never block the writer; transactions
 are begun by us (``BEGIN`` or, when asked through the ``sqlite_immediate`` execution option,
 ``BEGIN IMMEDIATE`` so a read-then-write cannot fail half way with "database is locked").
+
+Concurrent SQLite writers wait in a queue (:mod:`survey_engine.store.writer_queue`) rather
+than in SQLite's sleeping busy handler.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from survey_engine.store.writer_queue import WriterQueue
 
 __all__ = ["normalise_url", "make_engine", "make_sessionmaker", "write_session", "write_connection", "is_sqlite"]
 
@@ -28,6 +34,21 @@ def normalise_url(url: str) -> str:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+#: SQLite engine → the queue its writers wait in.
+_WRITE_QUEUES: weakref.WeakKeyDictionary[Engine, WriterQueue] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def _writer_turn(engine: Engine) -> Iterator[None]:
+    """Hold the write turn of a SQLite engine's database (nothing to do for PostgreSQL)."""
+    queue = _WRITE_QUEUES.get(engine)
+    if queue is None:
+        yield
+        return
+    with queue.turn():
+        yield
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) -> Engine:
@@ -53,6 +74,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) 
         immediate = connection.get_execution_options().get("sqlite_immediate", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    path = make_url(url).database
+    _WRITE_QUEUES[engine] = WriterQueue(path if path not in (None, "", ":memory:") else None, busy_timeout_ms / 1000)
     return engine
 
 
@@ -63,7 +86,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose transaction takes the write lock at once on SQLite; commits on success."""
-    with factory() as session:
+    with factory() as session, _writer_turn(session.get_bind()):
         engine = session.get_bind()
         if is_sqlite(engine):
             session.connection(execution_options={"sqlite_immediate": True})
@@ -81,7 +104,7 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
 
     For hot paths that need no ORM unit of work (a single INSERT per request).
     """
-    with engine.connect() as connection:
+    with _writer_turn(engine), engine.connect() as connection:
         if is_sqlite(engine):
             connection = connection.execution_options(sqlite_immediate=True)
         with connection.begin():

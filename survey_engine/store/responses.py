@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Engine, Executable, Integer, String, bindparam, cast, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -87,7 +87,35 @@ _AUDIT = AuditEntry.__table__
 _INSERT = {name: make(_RESPONSES).on_conflict_do_nothing(index_elements=["client_uuid"]).returning(_RESPONSES.c.id)
            for name, make in (("sqlite", sqlite_insert), ("postgresql", pg_insert))}
 _AUDIT_INSERT = insert(_AUDIT)
-_PERSONAL_INSERT = insert(ResponsePersonal.__table__)
+_PERSONAL = ResponsePersonal.__table__
+_PERSONAL_INSERT = insert(_PERSONAL)
+_VALUE_NAMES = ("client_uuid", "fingerprint", "campaign_id", "version_id", "mode", "language", "status", "answers",
+                "paradata", "site_id", "interviewer_id", "device_id", "repeat_suspected", "created_at",
+                "updated_at", "submitted_at")
+
+
+def _pg_single_statement(with_personal: bool) -> Executable:
+    """PostgreSQL: the response, its personal answers and its audit row in ONE statement (data-modifying
+    CTEs), saving two round trips; returns the new id, or no row when the UUID is already stored."""
+    new = (pg_insert(_RESPONSES)
+           .values({name: bindparam(name, type_=_RESPONSES.c[name].type) for name in _VALUE_NAMES})
+           .on_conflict_do_nothing(index_elements=["client_uuid"]).returning(_RESPONSES.c.id).cte("new_response"))
+    audit = insert(_AUDIT).from_select(
+        ["at", "action", "entity", "entity_id", "user_id", "device_id", "details"],
+        select(bindparam("audit_at", type_=_AUDIT.c.at.type), literal("submit", String), literal("response", String),
+               cast(new.c.id, String), bindparam("audit_user_id", type_=_AUDIT.c.user_id.type),
+               bindparam("audit_device_id", type_=_AUDIT.c.device_id.type),
+               bindparam("audit_details", type_=_AUDIT.c.details.type)).select_from(new),
+    ).returning(cast(_AUDIT.c.entity_id, Integer))
+    if with_personal:
+        audit = audit.add_cte(insert(_PERSONAL).from_select(
+            ["response_id", "answers"],
+            select(new.c.id, bindparam("personal_answers", type_=_PERSONAL.c.answers.type)).select_from(new),
+        ).cte("new_personal"))
+    return audit
+
+
+_PG_SINGLE = {flag: _pg_single_statement(flag) for flag in (False, True)}
 
 
 def submit_response(factory: sessionmaker[Session], sub: Submission) -> tuple[SubmitOutcome, Response]:
@@ -98,7 +126,9 @@ def submit_response(factory: sessionmaker[Session], sub: Submission) -> tuple[Su
     """
     values = _values(sub)
     engine = factory.kw["bind"]
-    statement = _INSERT["sqlite" if is_sqlite(engine) else "postgresql"]
+    if not is_sqlite(engine):
+        return _submit_postgresql(engine, sub, values)
+    statement = _INSERT["sqlite"]
     with write_connection(engine) as connection:  # BEGIN IMMEDIATE on SQLite
         new_id = connection.execute(statement, values).scalar()
         if new_id is None:
@@ -109,4 +139,17 @@ def submit_response(factory: sessionmaker[Session], sub: Submission) -> tuple[Su
             "at": values["created_at"], "action": "submit", "entity": "response", "entity_id": str(new_id),
             "user_id": sub.interviewer_id, "device_id": sub.device_id,
             "details": {"uuid": sub.client_uuid, "mode": sub.mode, "status": sub.status}})
+    return SubmitOutcome.CREATED, Response(id=new_id, **values)
+
+
+def _submit_postgresql(engine: Engine, sub: Submission, values: dict[str, Any]) -> tuple[SubmitOutcome, Response]:
+    params = {**values, "audit_at": values["created_at"], "audit_user_id": sub.interviewer_id,
+              "audit_device_id": sub.device_id,
+              "audit_details": {"uuid": sub.client_uuid, "mode": sub.mode, "status": sub.status}}
+    if sub.personal:
+        params["personal_answers"] = dict(sub.personal)
+    with write_connection(engine) as connection:
+        new_id = connection.execute(_PG_SINGLE[bool(sub.personal)], params).scalar()
+        if new_id is None:
+            return _existing(connection, sub)
     return SubmitOutcome.CREATED, Response(id=new_id, **values)

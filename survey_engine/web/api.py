@@ -134,14 +134,40 @@ def _unstorable(value: Any) -> bool:
     return False
 
 
+class _NumberWatch:
+    """``json.loads`` number hooks that note a number no column or float can hold (1e400 reads as
+    inf; integers beyond 2**63 - 1), so the parsed body need not be walked again for numbers."""
+
+    __slots__ = ("unstorable",)
+
+    def __init__(self) -> None:
+        self.unstorable = False
+
+    def integer(self, text: str) -> int:
+        value = int(text)
+        if abs(value) > _LARGEST:
+            self.unstorable = True
+        return value
+
+    def real(self, text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            self.unstorable = True
+        return value
+
+
 def _body() -> dict[str, Any]:
+    watch = _NumberWatch()
     try:
-        body = json.loads(request.get_data(cache=True), parse_constant=_no_constants)
+        raw = request.get_data(cache=True)
+        text = raw.decode(json.detect_encoding(raw), "surrogatepass")  # what json.loads does with bytes
+        body = json.loads(text, parse_constant=_no_constants, parse_int=watch.integer, parse_float=watch.real)
     except (ValueError, RecursionError):
         body = None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "the request body must be a JSON object (Content-Type: application/json)")
-    if _unstorable(body):
+    # strict JSON has no raw control characters in strings: a NUL can only come from the escape
+    if watch.unstorable or ("\\u0000" in text and _unstorable(body)):
         raise ApiError(400, "invalid_json", "text must not contain NUL characters (\\u0000); numbers must be "
                                             "finite and below 2**63")
     return body
@@ -187,7 +213,9 @@ def submit():
         if db_session().scalar(select(Response.id).where(Response.client_uuid == client_uuid)) is not None:
             return _repeat(client_uuid, print_)
         raise
-    db_session().rollback()  # end any read snapshot before the write transaction
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()  # end any read snapshot before the write transaction
     outcome, stored = submit_response(database().sessions, submission)
     if outcome is SubmitOutcome.CREATED:
         return jsonify(_json(stored, *context)), 201

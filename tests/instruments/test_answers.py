@@ -132,3 +132,24 @@ def test_typed_json_values_are_accepted(q):
     answers = {**VALID, "staff": 120, "sat_patent": 4, "overall": 5.0, "used": ["patent"]}
     del answers["used/other"]
     assert check_answers(q, answers, now=NOW).ok
+
+
+def test_derived_facts_are_computed_once_per_questionnaire_and_match_the_tree(repo_dir):
+    """Known ids, personal ids and fixed choice maps equal a fresh walk, and the same object is reused."""
+    from survey_engine.instruments import load
+    from survey_engine.instruments.derived import derived
+
+    questionnaire = load(repo_dir / "questionnaires" / "ip_service_satisfaction.json")
+    facts = derived(questionnaire)
+    questions = list(questionnaire.questions())
+    assert facts.known_ids == {q.id for q in questions} | {a for q in questions for a in q.answer_ids}
+    assert facts.personal_ids == questionnaire.personal_answer_ids
+    for question in questions:
+        if question.choices is None:
+            assert question.id not in facts.fixed_choices
+        elif any(c.relevance for c in question.choices.choices):
+            assert question.id not in facts.fixed_choices
+        else:
+            assert dict(facts.fixed_choices[question.id]) == {c.code: c for c in question.choices.choices}
+    assert derived(questionnaire) is facts
+    assert derived(load(repo_dir / "questionnaires" / "ip_service_satisfaction.json")) is not facts

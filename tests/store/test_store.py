@@ -97,3 +97,25 @@ def test_twenty_concurrent_submissions_of_one_uuid_store_one_row(app, db):
     assert sorted(outcomes).count(SubmitOutcome.CREATED) == 1
     assert outcomes.count(SubmitOutcome.EXISTING) == 19
     assert db.scalar(select(func.count()).select_from(Response).where(Response.client_uuid == key)) == 1
+
+
+def test_a_new_response_writes_its_personal_answers_and_one_audit_row(app, db):
+    """Created: one response, its personal row and an audit row naming it; a resend writes none of them."""
+    from survey_engine.store.models import AuditEntry, ResponsePersonal
+
+    campaign = window_campaign(db)
+    key = str(uuid.uuid4())
+    sub = _submission(campaign, key)
+    sub = Submission(**{**{name: getattr(sub, name) for name in Submission.__slots__},
+                        "personal": {"phone": "13800000000"}, "device_id": None, "interviewer_id": None})
+    outcome, stored = submit_response(_factory(app), sub)
+    assert outcome is SubmitOutcome.CREATED and stored.client_uuid == key and stored.answers == {"overall": 4}
+    assert submit_response(_factory(app), sub)[0] is SubmitOutcome.EXISTING
+    db.expire_all()
+    row = db.scalar(select(Response).where(Response.client_uuid == key))
+    assert row.id == stored.id
+    assert db.get(ResponsePersonal, row.id).answers == {"phone": "13800000000"}
+    audits = db.scalars(select(AuditEntry).where(AuditEntry.entity == "response",
+                                                 AuditEntry.entity_id == str(row.id))).all()
+    assert [(a.action, a.details) for a in audits] == [
+        ("submit", {"uuid": key, "mode": "online", "status": "complete"})]

@@ -176,6 +176,8 @@ def test_draft_is_stored_without_required_answers(client, token):
     '{"uuid": "%s", "campaign": "win", "mode": "online", "answers": {}, "paradata": {"big": 1e400}}',
     '{"uuid": "%s", "campaign": "win", "mode": "online", "answers": {"overall": 1' + "0" * 400 + '}}',
     '{"uuid": "%s", "campaign": "win", "mode": "online", "answers": {}, "paradata": {"k\\u0000": 1}}',
+    '{"uuid": "%s", "campaign": "win", "mode": "online", "answers": {}, "paradata": {"small": -9223372036854775809}}',
+    '{"uuid": "%s", "campaign": "win", "mode": "online", "answers": {}, "paradata": {"tiny": -1e400}}',
     '{"uuid": "%s", "paradata": ' + "[" * 5000 + "]" * 5000 + "}",
 ])
 def test_hostile_json_is_refused_with_400_never_500(client, token, raw):
@@ -184,6 +186,19 @@ def test_hostile_json_is_refused_with_400_never_500(client, token, raw):
                         headers={"Authorization": f"Bearer {token}"})
     assert reply.status_code == 400
     assert reply.get_json()["error"] == "invalid_json"
+
+
+def test_nul_in_a_utf16_body_is_refused_and_an_escaped_backslash_is_not_a_nul(client, token):
+    """A UTF-16 body (json reads it) with a NUL escape is refused; text "\\u0000" (backslash, u0000) is kept."""
+    headers = {"Authorization": f"Bearer {token}"}
+    nul = '{"uuid": "%s", "campaign": "win", "mode": "online", "answers": {}, "paradata": {"k": "a\\u0000"}}'
+    reply = client.post("/api/v1/responses", data=(nul % uuid.uuid4()).encode("utf-16"),
+                        content_type="application/json", headers=headers)
+    assert reply.status_code == 400 and reply.get_json()["error"] == "invalid_json"
+    body = _body(status="draft", answers={"overall": 3}, paradata={"note": "C:\\u0000dir"})
+    reply = _post(client, token, body)
+    assert reply.status_code == 201
+    assert reply.get_json()["paradata"] == {"note": "C:\\u0000dir"}
 
 
 def test_closing_a_campaign_reaches_the_api_of_the_same_worker_at_once(app, client, token, db):

@@ -40,7 +40,7 @@ class Context:
     __slots__ = ("answers", "current", "_now", "_clock")
 
     def __init__(self, answers: Mapping[str, object] | None, current: object, now: object) -> None:
-        if answers is not None and not isinstance(answers, Mapping):
+        if answers is not None and type(answers) is not dict and not isinstance(answers, Mapping):
             fail(Code.UNSUPPORTED_VALUE, None,
                  f"answers must be a mapping of question id to answer, not {type(answers).__name__}")
         self.answers = {} if answers is None else answers

@@ -44,10 +44,12 @@ def from_answer(value: object, name: str | None) -> Value:
     """
     if value is None or isinstance(value, (bool, str)):
         return normalise(value)
+    if type(value) is int or type(value) is float:  # the common case, without the slower ABC check
+        return _number_answer(value, name)
     if isinstance(value, numbers.Real):  # int, float and numpy's numbers alike
         return _number_answer(value, name)
     if isinstance(value, (list, tuple)):
-        items = tuple(_list_item(item, name) for item in value)
+        items = tuple([_list_item(item, name) for item in value])
         return normalise(items)
     _unsupported(value, name)
 
@@ -107,6 +109,8 @@ def describe(value: Value) -> str:
 
 def equal(a: Value, b: Value) -> bool:
     """Equality of two non-empty scalars: same type and same value (no coercion)."""
+    if type(a) is type(b):  # same Python type → same kind; skips two kind() calls
+        return a == b
     return kind(a) == kind(b) and a == b
 
 
