@@ -185,24 +185,6 @@ class Design(SurveyMethods):
 
     # -- read-only views -----------------------------------------------------------------------
     @property
-    def data(self) -> pd.DataFrame:
-        """The data (index reset to 0..n−1); treat as read-only."""
-        return self._data
-
-    @property
-    def n(self) -> int:
-        """Number of rows (the whole sample, also for a domain)."""
-        return len(self._data)
-
-    @property
-    def weights(self) -> np.ndarray:
-        """Current analysis weights (zero outside a ``subset`` domain); a copy."""
-        w = self._weights.copy()
-        if self._domain is not None:
-            w[~self._domain] = 0.0
-        return w
-
-    @property
     def adjustments(self) -> tuple[VarianceAdjustment, ...]:
         """Variance adjustments applied (in order) by weighting steps."""
         return self._adjustments

@@ -163,24 +163,6 @@ class ReplicateDesign(SurveyMethods):
 
     # -- read-only views ------------------------------------------------------------------------
     @property
-    def data(self) -> pd.DataFrame:
-        """The data (index reset); treat as read-only."""
-        return self._data
-
-    @property
-    def n(self) -> int:
-        """Number of rows."""
-        return len(self._data)
-
-    @property
-    def weights(self) -> np.ndarray:
-        """Full-sample analysis weights (zero outside a ``subset`` domain); a copy."""
-        w = self._weights.copy()
-        if self._domain is not None:
-            w[~self._domain] = 0.0
-        return w
-
-    @property
     def replicate_weights(self) -> np.ndarray:
         """n×R analysis-scale replicate weights (full weight × multiplier)."""
         return self._factor[:, None] * self._matrix[self._index]

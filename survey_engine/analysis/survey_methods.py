@@ -1,7 +1,7 @@
 """The estimator and weighting API shared by ``Design`` (Taylor linearisation) and
 ``ReplicateDesign`` (replicate weights): one set of methods, two variance engines.
 
-A class using this mixin provides ``_data``, ``_domain``, ``_copy`` and the variance hooks
+A class using this mixin provides ``_data``, ``_weights``, ``_domain``, ``_copy`` and the variance hooks
 the estimators call (``_domain_variance``, ``_df_for``); everything here only routes.
 """
 
@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Self
+
+import numpy as np
+import pandas as pd
 
 from survey_engine.analysis import estimators as _est
 from survey_engine.analysis.results import Estimate
@@ -31,6 +34,25 @@ class SurveyMethods:
     """Domains, estimators and weighting steps; each returns a result or a new design."""
 
     __slots__ = ()
+
+    # -- read-only views ------------------------------------------------------------------------
+    @property
+    def data(self) -> pd.DataFrame:
+        """The data (index reset to 0..n−1); treat as read-only."""
+        return self._data
+
+    @property
+    def n(self) -> int:
+        """Number of rows (the whole sample, also for a domain)."""
+        return len(self._data)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Current full-sample analysis weights (zero outside a ``subset`` domain); a copy."""
+        w = self._weights.copy()
+        if self._domain is not None:
+            w[~self._domain] = 0.0
+        return w
 
     # -- domains ------------------------------------------------------------------------------
     def subset(self, condition: Any) -> Self:
