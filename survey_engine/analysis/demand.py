@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import chain
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -41,14 +42,20 @@ def expand_multiple(data: pd.DataFrame, question: str, codes: Sequence[str] | No
     if question not in data.columns:
         raise EstimationError(f"column {question!r} not in the data")
     answers = data[question].map(_as_list)
-    if codes is None:
-        codes = sorted({code for listed in answers.dropna() for code in listed})
     answered = answers.notna().to_numpy()
-    out = {}
-    for code in codes:
-        has = answers.map(lambda listed, c=code: bool(listed) and c in listed).to_numpy(dtype=float)
-        out[indicator_column(question, code)] = np.where(answered, has, np.nan)
-    return pd.DataFrame(out, index=data.index)
+    given = answers[answered]
+    lengths = given.map(len).to_numpy(dtype=np.int64)
+    rows = np.repeat(np.flatnonzero(answered), lengths)
+    values = np.fromiter(chain.from_iterable(given), dtype=object, count=int(lengths.sum()))
+    if codes is None:
+        codes = sorted(set(values))
+    # (row, code) pairs set in one indexed assignment, not a Python test per row and option
+    column = pd.Index(list(codes)).get_indexer(values)
+    known = column >= 0
+    matrix = np.zeros((len(data), len(codes)))
+    matrix[rows[known], column[known]] = 1.0
+    matrix[~answered] = np.nan
+    return pd.DataFrame(matrix, index=data.index, columns=[indicator_column(question, c) for c in codes])
 
 
 def demand_shares(design: Any, question: str, codes: Sequence[str] | None = None,
