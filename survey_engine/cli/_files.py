@@ -9,7 +9,10 @@ from typing import Any
 
 import click
 
-__all__ = ["progress", "read_json"]
+__all__ = ["INPUT_FILE", "progress", "read_json"]
+
+#: An existing file given on the command line (a folder or a missing path is a usage error).
+INPUT_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def progress(message: str) -> None:

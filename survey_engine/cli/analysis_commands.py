@@ -17,7 +17,7 @@ import pandas as pd
 from survey_engine.analysis import Design, ReplicateDesign
 from survey_engine.analysis.codes import DesignErrorCode
 from survey_engine.analysis.results import Estimate
-from survey_engine.cli._files import progress, read_json
+from survey_engine.cli._files import INPUT_FILE, progress, read_json
 from survey_engine.errors import DesignError
 
 __all__ = ["COMMANDS", "analyze", "load_design", "open_design", "DESIGN_KEYS"]
@@ -116,8 +116,8 @@ def _plain(value: Any) -> Any:
 
 
 @click.command("analyze")
-@click.argument("data_path", metavar="DATA.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--design", "design_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.argument("data_path", metavar="DATA.csv", type=INPUT_FILE)
+@click.option("--design", "design_path", required=True, type=INPUT_FILE,
               help="Design file (JSON); format in docs/statistics.md.")
 @click.option("--mean", "means", cls=_Greedy, help="Variables for means (several allowed).")
 @click.option("--total", "totals", cls=_Greedy, help="Variables for totals.")

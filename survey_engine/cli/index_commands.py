@@ -21,14 +21,13 @@ from survey_engine.analysis.ipa import ImportanceMethod, importance_performance
 from survey_engine.analysis.ratings import rating_summary
 from survey_engine.analysis.reliability import dimension_alpha
 from survey_engine.analysis.scores import ScoreSpec
-from survey_engine.cli._files import read_json
+from survey_engine.cli._files import INPUT_FILE, read_json
 from survey_engine.cli.analysis_commands import open_design
 from survey_engine.errors import EstimationError
 from survey_engine.instruments import load
 
 __all__ = ["COMMANDS", "RULES"]
 
-_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
                        show_default=True)
 
@@ -47,9 +46,9 @@ def _by(values: tuple[str, ...]) -> list[str] | None:
 
 
 @click.command("index")
-@click.argument("data_path", metavar="DATA.csv", type=_FILE)
-@click.option("--design", "design_path", required=True, type=_FILE, help="Design file (JSON).")
-@click.option("--questionnaire", "questionnaire_path", required=True, type=_FILE, help="Questionnaire with scoring.")
+@click.argument("data_path", metavar="DATA.csv", type=INPUT_FILE)
+@click.option("--design", "design_path", required=True, type=INPUT_FILE, help="Design file (JSON).")
+@click.option("--questionnaire", "questionnaire_path", required=True, type=INPUT_FILE, help="Questionnaire with scoring.")
 @click.option("--by", multiple=True, help="Domain column(s), e.g. --by respondent_type.")
 @click.option("--level", default=0.95, show_default=True, type=float)
 @_FORMAT
@@ -62,8 +61,8 @@ def index(data_path: Path, design_path: Path, questionnaire_path: Path, by: tupl
 
 
 @click.command("ratings")
-@click.argument("data_path", metavar="DATA.csv", type=_FILE)
-@click.option("--design", "design_path", required=True, type=_FILE)
+@click.argument("data_path", metavar="DATA.csv", type=INPUT_FILE)
+@click.option("--design", "design_path", required=True, type=INPUT_FILE)
 @click.option("--item", required=True, help="The five-level rating column (e.g. overall).")
 @click.option("--by", multiple=True, help="Domain column(s): site, service, staff, month ...")
 @click.option("--default-flag", default=None, help="Column marking ratings filled in by default (excluded).")
@@ -79,9 +78,9 @@ def ratings(data_path: Path, design_path: Path, item: str, by: tuple[str, ...], 
 
 
 @click.command("ipa")
-@click.argument("data_path", metavar="DATA.csv", type=_FILE)
-@click.option("--design", "design_path", required=True, type=_FILE)
-@click.option("--questionnaire", "questionnaire_path", required=True, type=_FILE)
+@click.argument("data_path", metavar="DATA.csv", type=INPUT_FILE)
+@click.option("--design", "design_path", required=True, type=INPUT_FILE)
+@click.option("--questionnaire", "questionnaire_path", required=True, type=INPUT_FILE)
 @click.option("--importance", type=click.Choice([m.value for m in ImportanceMethod]), default="stated",
               show_default=True, help="Stated (importance items) or derived importance.")
 @click.option("--level", default=0.95, show_default=True, type=float)
@@ -95,8 +94,8 @@ def ipa(data_path: Path, design_path: Path, questionnaire_path: Path, importance
 
 
 @click.command("reliability")
-@click.argument("data_path", metavar="DATA.csv", type=_FILE)
-@click.option("--questionnaire", "questionnaire_path", required=True, type=_FILE)
+@click.argument("data_path", metavar="DATA.csv", type=INPUT_FILE)
+@click.option("--questionnaire", "questionnaire_path", required=True, type=INPUT_FILE)
 @click.option("--dimension", "dimensions", multiple=True, help="Dimension id(s); default: every dimension.")
 @click.option("--missing", type=click.Choice(["pairwise", "listwise"]), default="pairwise", show_default=True)
 @click.option("--weights", default=None, help="Weight column for weighted alpha.")
@@ -141,11 +140,11 @@ def _rules(path: Path) -> list[Any]:
 
 
 @click.command("warnings")
-@click.argument("data_path", metavar="DATA.csv", type=_FILE)
-@click.option("--design", "design_path", required=True, type=_FILE)
-@click.option("--rules", "rules_path", required=True, type=_FILE, help="Warning rules (JSON list).")
-@click.option("--questionnaire", "questionnaire_path", type=_FILE, default=None)
-@click.option("--previous", "previous_path", type=_FILE, default=None, help="Previous wave's CSV (same design file).")
+@click.argument("data_path", metavar="DATA.csv", type=INPUT_FILE)
+@click.option("--design", "design_path", required=True, type=INPUT_FILE)
+@click.option("--rules", "rules_path", required=True, type=INPUT_FILE, help="Warning rules (JSON list).")
+@click.option("--questionnaire", "questionnaire_path", type=INPUT_FILE, default=None)
+@click.option("--previous", "previous_path", type=INPUT_FILE, default=None, help="Previous wave's CSV (same design file).")
 @_FORMAT
 def warnings(data_path: Path, design_path: Path, rules_path: Path, questionnaire_path: Path | None,
              previous_path: Path | None, fmt: str) -> None:

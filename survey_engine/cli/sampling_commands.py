@@ -25,7 +25,7 @@ from survey_engine.sampling import (
     sample_size_mean,
     sample_size_proportion,
 )
-from survey_engine.cli._files import progress, read_json
+from survey_engine.cli._files import INPUT_FILE, progress, read_json
 from survey_engine.errors import SamplingError
 from survey_engine.sampling.codes import SamplingErrorCode, fail
 
@@ -54,7 +54,7 @@ def frame_group() -> None:
 @click.option("--stratum", help="Stratum column.")
 @click.option("--size", help="Size-measure column.")
 @click.option("--cluster", help="Cluster (PSU) column.")
-@click.option("--design", "design_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--design", "design_path", type=INPUT_FILE,
               help="Design file whose 'frame' object maps the columns.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True)
@@ -83,7 +83,7 @@ def frame_summary(frame_path: Path, id_col: str | None, stratum: str | None, siz
 @click.command("sample")
 @click.argument("frame_path", metavar="FRAME", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--design", "design_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Design file (JSON).")
+              type=INPUT_FILE, help="Design file (JSON).")
 @click.option("--seed", required=True, help="Integer seed; the same seed redraws the same sample.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Sample CSV to write; the design record goes next to it as <name>.json.")
@@ -144,7 +144,7 @@ def sample_size_command(margin: float | None, n_completes: float | None, p: floa
 
 
 @click.command("intercept-plan")
-@click.argument("flows_path", metavar="FLOWS", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("flows_path", metavar="FLOWS", type=INPUT_FILE)
 @click.option("--n", "n_interviews", required=True, type=int, help="Total interviews.")
 @click.option("--seed", required=True, help="Integer seed for the random starts.")
 @click.option("--min-per-slot", type=int, default=0, show_default=True)

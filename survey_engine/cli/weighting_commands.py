@@ -18,7 +18,7 @@ import pandas as pd
 from survey_engine.analysis.weighting import margin_table, summary_table, weight_summary
 from survey_engine.analysis.weighting.codes import WeightingErrorCode
 from survey_engine.analysis.weighting.targets import apply_targets, parse_targets
-from survey_engine.cli._files import progress, read_json
+from survey_engine.cli._files import INPUT_FILE, progress, read_json
 from survey_engine.cli.analysis_commands import load_design
 from survey_engine.errors import WeightingError
 
@@ -67,12 +67,12 @@ def _plain(value: Any) -> Any:
 
 @click.command("weight")
 @click.argument("data_path", metavar="DATA.csv",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+                type=INPUT_FILE)
 @click.option("--design", "design_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              type=INPUT_FILE,
               help="Design file (JSON), as for 'analyze'; format in docs/statistics.md.")
 @click.option("--targets", "targets_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              type=INPUT_FILE,
               help="Targets file (JSON): weighting steps; format in docs/statistics.md.")
 @click.option("-o", "--output", "output", required=True,
               type=click.Path(dir_okay=False, writable=True, path_type=Path),
