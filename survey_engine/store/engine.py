@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from survey_engine.store.writer_queue import WriterQueue
 
-__all__ = ["normalise_url", "make_engine", "make_sessionmaker", "write_session", "write_connection", "is_sqlite"]
+__all__ = ["normalise_url", "make_engine", "make_sessionmaker", "write_session", "write_connection", "is_sqlite",
+           "sqlite_write_cursor"]
 
 
 def normalise_url(url: str) -> str:
@@ -104,8 +105,32 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
 
     For hot paths that need no ORM unit of work (a single INSERT per request).
     """
-    with _writer_turn(engine), engine.connect() as connection:
+    with engine.connect() as connection, _writer_turn(engine):  # the pool checkout is not part of the turn
         if is_sqlite(engine):
             connection = connection.execution_options(sqlite_immediate=True)
         with connection.begin():
             yield connection
+
+
+@contextmanager
+def sqlite_write_cursor(engine: Engine) -> Iterator[Any]:
+    """A raw ``sqlite3`` cursor inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error).
+
+    SQLite has one writer at a time, so everything done while holding the write turn delays
+    every other writer: hot paths bind their values *before* (see ``responses.py``) and run
+    only prepared DB-API statements here, without SQLAlchemy's per-statement work.
+    """
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        with _writer_turn(engine):
+            cursor = raw.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                raw.rollback()
+                raise
+            else:
+                raw.commit()
+            finally:
+                cursor.close()

@@ -4,7 +4,9 @@ A tablet with a bad network resends until it sees an answer, possibly in paralle
 ``client_uuid`` column is UNIQUE, and the write is race-free on both databases: one
 ``INSERT ... ON CONFLICT (client_uuid) DO NOTHING RETURNING id``, then, when nothing was
 inserted, a read of the row that won.  On SQLite the transaction is ``BEGIN IMMEDIATE`` (the
-write lock is taken first, so the follow-up read cannot hit a stale snapshot or a lock upgrade).
+write lock is taken first, so an existing UUID is always a committed row), and every value is
+converted before that lock is taken: SQLite has one writer, so the lock is held only for the
+prepared DB-API statements and the commit.  On PostgreSQL one statement writes all rows.
 
 Resending the same content returns the stored response; the same UUID with other content is a
 conflict the client must resolve (it never overwrites).
@@ -18,13 +20,12 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, Integer, String, bindparam, cast, insert, literal, select
+from sqlalchemy import Connection, Dialect, Engine, Executable, Integer, String, Table, bindparam, cast, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey_engine.instruments.versioning import canonical_json
-from survey_engine.store.engine import is_sqlite, write_connection
+from survey_engine.store.engine import is_sqlite, sqlite_write_cursor, write_connection
 from survey_engine.store.models import AuditEntry, Response, ResponsePersonal, utcnow
 
 __all__ = ["Submission", "SubmitOutcome", "fingerprint", "submit_response"]
@@ -83,12 +84,7 @@ def _existing(connection: Connection, sub: Submission) -> tuple[SubmitOutcome, R
 
 _RESPONSES = Response.__table__
 _AUDIT = AuditEntry.__table__
-#: Built once: the values travel as parameters, so SQLAlchemy's statement cache is hit every time.
-_INSERT = {name: make(_RESPONSES).on_conflict_do_nothing(index_elements=["client_uuid"]).returning(_RESPONSES.c.id)
-           for name, make in (("sqlite", sqlite_insert), ("postgresql", pg_insert))}
-_AUDIT_INSERT = insert(_AUDIT)
 _PERSONAL = ResponsePersonal.__table__
-_PERSONAL_INSERT = insert(_PERSONAL)
 _VALUE_NAMES = ("client_uuid", "fingerprint", "campaign_id", "version_id", "mode", "language", "status", "answers",
                 "paradata", "site_id", "interviewer_id", "device_id", "repeat_suspected", "created_at",
                 "updated_at", "submitted_at")
@@ -118,6 +114,29 @@ def _pg_single_statement(with_personal: bool) -> Executable:
 _PG_SINGLE = {flag: _pg_single_statement(flag) for flag in (False, True)}
 
 
+class _SqliteInsert:
+    """One INSERT as DB-API text plus the column types' own bind processors (JSON, UTC
+    datetimes, booleans), so the values are converted *before* the write turn is taken."""
+
+    def __init__(self, table: Table, names: tuple[str, ...], suffix: str = "") -> None:
+        self.names = names
+        self.sql = (f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+                    f"{suffix}")
+        self._table = table
+        self._processors: list[Any] | None = None
+
+    def parameters(self, dialect: Dialect, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        if self._processors is None:
+            self._processors = [self._table.c[name].type.bind_processor(dialect) for name in self.names]
+        return tuple(value if process is None or value is None else process(value)
+                     for process, value in zip(self._processors, (values[name] for name in self.names)))
+
+
+_SQLITE_RESPONSE = _SqliteInsert(_RESPONSES, _VALUE_NAMES, " ON CONFLICT (client_uuid) DO NOTHING RETURNING id")
+_SQLITE_PERSONAL = _SqliteInsert(_PERSONAL, ("response_id", "answers"))
+_SQLITE_AUDIT = _SqliteInsert(_AUDIT, ("at", "action", "entity", "entity_id", "user_id", "device_id", "details"))
+
+
 def submit_response(factory: sessionmaker[Session], sub: Submission) -> tuple[SubmitOutcome, Response]:
     """Insert ``sub`` unless its UUID is stored; says whether it was created, repeated or conflicting.
 
@@ -126,19 +145,28 @@ def submit_response(factory: sessionmaker[Session], sub: Submission) -> tuple[Su
     """
     values = _values(sub)
     engine = factory.kw["bind"]
-    if not is_sqlite(engine):
-        return _submit_postgresql(engine, sub, values)
-    statement = _INSERT["sqlite"]
-    with write_connection(engine) as connection:  # BEGIN IMMEDIATE on SQLite
-        new_id = connection.execute(statement, values).scalar()
-        if new_id is None:
+    if is_sqlite(engine):
+        return _submit_sqlite(engine, sub, values)
+    return _submit_postgresql(engine, sub, values)
+
+
+def _submit_sqlite(engine: Engine, sub: Submission, values: dict[str, Any]) -> tuple[SubmitOutcome, Response]:
+    dialect = engine.dialect
+    row = _SQLITE_RESPONSE.parameters(dialect, values)
+    audit = {"at": values["created_at"], "action": "submit", "entity": "response", "user_id": sub.interviewer_id,
+             "device_id": sub.device_id, "details": {"uuid": sub.client_uuid, "mode": sub.mode, "status": sub.status}}
+    audit_row = _SQLITE_AUDIT.parameters(dialect, {**audit, "entity_id": None})
+    personal_row = _SQLITE_PERSONAL.parameters(dialect, {"response_id": None, "answers": dict(sub.personal)})
+    with sqlite_write_cursor(engine) as cursor:  # BEGIN IMMEDIATE ... COMMIT
+        inserted = cursor.execute(_SQLITE_RESPONSE.sql, row).fetchone()
+        if inserted is not None:
+            new_id = inserted[0]
+            if sub.personal:
+                cursor.execute(_SQLITE_PERSONAL.sql, (new_id, *personal_row[1:]))
+            cursor.execute(_SQLITE_AUDIT.sql, (*audit_row[:3], str(new_id), *audit_row[4:]))
+    if inserted is None:  # the UUID was stored (and committed) before: we held the write lock
+        with engine.connect() as connection:
             return _existing(connection, sub)
-        if sub.personal:
-            connection.execute(_PERSONAL_INSERT, {"response_id": new_id, "answers": dict(sub.personal)})
-        connection.execute(_AUDIT_INSERT, {
-            "at": values["created_at"], "action": "submit", "entity": "response", "entity_id": str(new_id),
-            "user_id": sub.interviewer_id, "device_id": sub.device_id,
-            "details": {"uuid": sub.client_uuid, "mode": sub.mode, "status": sub.status}})
     return SubmitOutcome.CREATED, Response(id=new_id, **values)
 
 
