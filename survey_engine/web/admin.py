@@ -20,7 +20,7 @@ from survey_engine.store.models import Campaign, Device, Invitation, Questionnai
 from survey_engine.web import admin_forms as forms
 from survey_engine.web.database import db_session
 from survey_engine.web.exports import rows, to_csv, to_xlsx
-from survey_engine.web.qrcodes import qr_png, qr_svg, qr_svg_data_uri
+from survey_engine.web.qrcodes import data_uri, qr_bundle, qr_png, qr_svg, qr_svg_data_uri
 from survey_engine.web.review import review_rows
 from survey_engine.web.security import check_route
 
@@ -157,9 +157,14 @@ def invitations(slug: str):
         for contact in contacts or [None] * (form.count.data or 1):
             invitation, token = create_invitation(session, found, site=site, contact=contact, by=current_user.id)
             link = public_url("respond.invitation", token=token)
-            letters.append({"name": (contact or {}).get("name"), "link": link, "qr": qr_svg_data_uri(link)})
+            svg = qr_svg(link)
+            letters.append({"name": (contact or {}).get("name"), "link": link, "file": f"invitation-{invitation.id}",
+                            "qr": data_uri(svg.encode("utf-8"), "image/svg+xml"),
+                            "png": data_uri(qr_png(link), "image/png")})
         session.commit()
-        return render_template("admin/letters.html", campaign=found, q=instrument_of(found.version), letters=letters)
+        bundle = data_uri(qr_bundle((letter["file"], letter["link"]) for letter in letters), "application/zip")
+        return render_template("admin/letters.html", campaign=found, q=instrument_of(found.version), letters=letters,
+                               bundle=bundle)
     listed = session.scalars(select(Invitation).where(Invitation.campaign_id == found.id)
                              .order_by(Invitation.id.desc()).limit(1000)).all()
     return render_template("admin/invitations.html", campaign=found, invitations=listed, form=form), (

@@ -6,13 +6,17 @@ PNG is written directly (8-bit greyscale, zlib) so no imaging library is needed.
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import struct
+import zipfile
 import zlib
+from collections.abc import Iterable
 
 import qrcode
 import qrcode.image.svg
 
-__all__ = ["qr_png", "qr_svg", "qr_svg_data_uri"]
+__all__ = ["qr_png", "qr_svg", "qr_svg_data_uri", "data_uri", "qr_bundle"]
 
 
 def _matrix(data: str) -> list[list[bool]]:
@@ -47,3 +51,23 @@ def qr_svg(data: str) -> str:
 def qr_svg_data_uri(data: str) -> str:
     """For ``<img src=...>`` under the Content-Security-Policy (``img-src 'self' data:``)."""
     return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(data).encode("utf-8")).decode("ascii")
+
+
+def data_uri(payload: bytes, mimetype: str) -> str:
+    """A ``data:`` URI; used for downloads of codes whose tokens exist only on the current page."""
+    return f"data:{mimetype};base64," + base64.b64encode(payload).decode("ascii")
+
+
+def qr_bundle(codes: Iterable[tuple[str, str]]) -> bytes:
+    """A ZIP of ``<name>.png`` and ``<name>.svg`` for each ``(name, link)``, with ``links.csv``
+    (name, link) for mail merge by a printing agency."""
+    buffer, table = io.BytesIO(), io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["file", "link"])
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, link in codes:
+            bundle.writestr(f"{name}.png", qr_png(link))
+            bundle.writestr(f"{name}.svg", qr_svg(link))
+            writer.writerow([name, link])
+        bundle.writestr("links.csv", "\ufeff" + table.getvalue())  # BOM: Excel reads the CSV as UTF-8
+    return buffer.getvalue()

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 import re
 import uuid
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from survey_engine.store.models import Campaign, Invitation, InvitationContact, QuestionnaireVersion, Role, Site, User
+from tests.web.test_browser import decode_png_qr
 from tests.web.helpers import REPO, device_token, login, make_user, window_campaign
 
 
@@ -141,6 +144,24 @@ def test_qr_codes_posters_and_invitation_letters(admin, db, with_responses):
     stored = db.scalars(select(Invitation.token_hash)).all()
     assert not set(links) & set(stored)  # only hashes are kept
     assert admin.get(f"/i/{links[0]}").status_code == 200
+
+
+def test_letters_offer_each_invitation_code_as_png_and_svg_and_all_as_zip(admin, db):
+    """Tokens exist only on the letters page, so its codes are downloadable there, one by one and
+    as a ZIP with a links.csv for mail merge."""
+    window_campaign(db)
+    html = admin.post("/admin/campaigns/win/invitations", data={"site": "0", "count": "3"}).get_data(as_text=True)
+    links = re.findall(r"http://survey\.test/i/[A-Za-z0-9_-]+", html)
+    pngs = [base64.b64decode(data) for data in re.findall(r'href="data:image/png;base64,([^"]+)" download="', html)]
+    svgs = re.findall(r'href="data:image/svg\+xml;base64,([^"]+)" download="invitation-\d+\.svg"', html)
+    assert len(set(links)) == 3 and len(pngs) == 3 and len(svgs) == 3
+    assert [decode_png_qr(png) for png in pngs] == list(dict.fromkeys(links))
+    bundle = re.search(r'href="data:application/zip;base64,([^"]+)" download="invitations-win\.zip"', html)
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(bundle.group(1)))) as archive:
+        names = archive.namelist()
+        rows = list(csv.reader(io.StringIO(archive.read("links.csv").decode("utf-8-sig"))))
+    assert len([n for n in names if n.endswith(".png")]) == 3 and len([n for n in names if n.endswith(".svg")]) == 3
+    assert [row[1] for row in rows[1:]] == list(dict.fromkeys(links))
 
 
 def test_campaign_page_lists_links_for_each_site(admin, db):
