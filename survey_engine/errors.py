@@ -18,6 +18,7 @@ __all__ = [
     "EstimationError",
     "WeightingError",
     "SamplingError",
+    "FieldworkError",
     "Problem",
 ]
 
@@ -73,3 +74,7 @@ class WeightingError(SurveyEngineError, ValueError):
 
 class SamplingError(SurveyEngineError, ValueError):
     """A frame, sample design or sampling request is invalid."""
+
+
+class FieldworkError(SurveyEngineError, ValueError):
+    """Fieldwork data (disposition codes, case tables, quality settings) cannot be used as given."""

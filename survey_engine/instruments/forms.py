@@ -24,8 +24,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from survey_engine.errors import QuestionnaireError
 from survey_engine.instruments.answers import specify_key
 from survey_engine.instruments.codes import QuestionnaireCode
-from survey_engine.instruments.expressions import parse, to_bool
 from survey_engine.instruments.model import Choice, Page, Question, QuestionType, Questionnaire, Scale
+from survey_engine.instruments.shown import shown_questions
 
 __all__ = ["FIELD_FACTORIES", "as_choices", "QuestionBlock", "PageForm", "build_page_form", "form_answers", "shown_questions"]
 
@@ -205,32 +205,6 @@ def _factory(question: Question) -> Factory:
         accepted = ", ".join(sorted(t.value for t in FIELD_FACTORIES))
         raise QuestionnaireError(f"question {question.id!r}: type {question.type.value!r} has no form field; "
                                  f"accepted types: {accepted}", QuestionnaireCode.UNKNOWN_TYPE) from None
-
-
-def shown_questions(questionnaire: Questionnaire, page: Page, answers: Mapping[str, Any], *,
-                    mode: str = "online", now: Any = None, settled: bool = False) -> tuple[Question, ...]:
-    """Questions of ``page`` to draw: relevant on the answers so far, or depending on an answer
-    given on this same page (which only the browser, or the next submit, can settle).
-
-    ``settled`` (review pages, finished responses) decides same-page relevance on ``answers`` too.
-    """
-    on_page = set() if settled else {aid for q in page.questions for aid in (q.id, *q.answer_ids)}
-    kinds = answers.get(questionnaire.respondent_type_question or "")
-    shown = []
-    for question in page.questions:
-        if question.type is QuestionType.CALCULATE:
-            continue
-        if question.modes is not None and mode not in {m.value for m in question.modes}:
-            continue
-        if question.respondent_types is not None and kinds not in question.respondent_types:
-            continue
-        if question.relevance is not None:
-            expression = parse(question.relevance)
-            if not expression.references & on_page and not to_bool(
-                    expression.evaluate(answers, now=now), if_empty=False):
-                continue
-        shown.append(question)
-    return tuple(shown)
 
 
 def build_page_form(questionnaire: Questionnaire, page: Page, *, language: str, answers: Mapping[str, Any] = (),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from survey_engine.instruments.answers import check_answers, specify_key, visible_pages
-from survey_engine.instruments.forms import shown_questions
+from survey_engine.instruments.shown import shown_questions
 from survey_engine.instruments.model import Question, QuestionType, Questionnaire, Scale
 
 __all__ = ["ReviewRow", "review_rows", "answer_text"]
