@@ -44,6 +44,7 @@ COMMAND_MODULES = (
     "weighting_commands",
     "index_commands",
     "web_commands",
+    "report_commands",
 )
 
 

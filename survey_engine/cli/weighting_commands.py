@@ -1,7 +1,7 @@
 """``survey-engine weight``: apply weighting targets to a sample and write the weights.
 
 Thin shell over :mod:`survey_engine.analysis.weighting`.  The design file is read with the
-analysis command's loader (:func:`survey_engine.cli.analysis_commands.load_design`); the
+analysis command's loader (:func:`survey_engine.analysis.design_file.load_design`); the
 targets file format is documented in ``docs/statistics.md`` (section "Weighting").
 """
 
@@ -19,7 +19,7 @@ from survey_engine.analysis.weighting import margin_table, summary_table, weight
 from survey_engine.analysis.weighting.codes import WeightingErrorCode
 from survey_engine.analysis.weighting.targets import apply_targets, parse_targets
 from survey_engine.cli._files import INPUT_FILE, progress, read_json
-from survey_engine.cli.analysis_commands import load_design
+from survey_engine.analysis.design_file import load_design
 from survey_engine.errors import WeightingError
 
 __all__ = ["COMMANDS", "weight"]

@@ -12,7 +12,7 @@ import datetime as dt
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -20,6 +20,7 @@ __all__ = [
     "Base", "Role", "ResponseStatus", "CampaignStatus", "InvitationStatus", "User", "Device",
     "Questionnaire", "QuestionnaireVersion", "Campaign", "Site", "Invitation", "InvitationContact",
     "FrameContact", "Response", "ResponsePersonal", "AuditEntry", "UTCDateTime", "utcnow",
+    "UnitStatus", "FieldUnit", "VisitAttempt", "InterceptSlot", "InterceptTally", "CaseStatus", "RatingCase",
 ]
 
 
@@ -42,6 +43,17 @@ class ResponseStatus(str, Enum):
     COMPLETE = "complete"
     APPROVED = "approved"
     REJECTED = "rejected"
+    #: Stored from a device but not accepted as it came (answers failing checks, clock far off):
+    #: a supervisor decides; nothing a device sends is dropped.
+    NEEDS_REVIEW = "needs_review"
+
+
+class UnitStatus(str, Enum):
+    """Where an assigned household or enterprise stands in fieldwork."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"  # attempted, no final disposition yet
+    FINAL = "final"  # a final AAPOR disposition (complete, refusal, not eligible, ...)
 
 
 class CampaignStatus(str, Enum):
@@ -252,10 +264,21 @@ class Response(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[dt.datetime | None]
+    #: The assigned household/enterprise interviewed (household mode).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("field_units.id"))
+    #: Within-household selection: method, eligible members, member chosen, probability.
+    selection: Mapped[dict[str, Any] | None]
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    backcheck: Mapped[bool] = mapped_column(default=False, server_default="0")
+    #: Optimistic lock: a review or correction names the version it changes; a stale one is refused.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     campaign: Mapped[Campaign] = relationship()
     version: Mapped[QuestionnaireVersion] = relationship()
     site: Mapped[Site | None] = relationship()
+    interviewer: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class ResponsePersonal(Base):
@@ -281,3 +304,140 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(60))
     entity_id: Mapped[str | None] = mapped_column(String(60))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class FieldUnit(Base):
+    """A sampled household or enterprise assigned to an interviewer (contacts in ``frame_contacts``)."""
+
+    __tablename__ = "field_units"
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_key", name="uq_field_unit"),
+                      Index("ix_field_units_interviewer", "interviewer_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    unit_key: Mapped[str] = mapped_column(String(120))
+    label: Mapped[str] = mapped_column(String(200))
+    stratum: Mapped[str | None] = mapped_column(String(120))
+    psu: Mapped[str | None] = mapped_column(String(120))
+    #: Probability the unit was drawn (from the sample file): the base weight is its inverse.
+    inclusion_probability: Mapped[float | None] = mapped_column(Float)
+    kish_table: Mapped[str | None] = mapped_column(String(4))
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), default=UnitStatus.PENDING.value)
+    final_disposition: Mapped[str | None] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_call_at: Mapped[dt.datetime | None]
+    row_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+    interviewer: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class VisitAttempt(Base):
+    """One contact attempt at a unit with its AAPOR disposition; stored once per client UUID."""
+
+    __tablename__ = "visit_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("field_units.id"))
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime]
+    disposition: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    callback_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class InterceptSlot(Base):
+    """One site-day-slot of a campaign's intercept plan (``survey_engine.sampling.intercept``)."""
+
+    __tablename__ = "intercept_slots"
+    __table_args__ = (UniqueConstraint("campaign_id", "site_id", "day", "start", name="uq_intercept_slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    day: Mapped[dt.date]
+    start: Mapped[str] = mapped_column(String(5))  # local "HH:MM"
+    end: Mapped[str] = mapped_column(String(5))
+    expected_visitors: Mapped[int]
+    interviews: Mapped[int]
+    interval: Mapped[int]
+    random_start: Mapped[int]
+
+    site: Mapped[Site] = relationship()
+
+
+class InterceptTally(Base):
+    """A device's running count of visitors passed, refusals and ineligibles in one slot; the
+    latest tally per device and slot feeds the intercept base weights."""
+
+    __tablename__ = "intercept_tallies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    day: Mapped[dt.date]
+    slot_start: Mapped[str] = mapped_column(String(5))
+    passed: Mapped[int]
+    refusals: Mapped[int]
+    ineligible: Mapped[int]
+    device_time: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CaseStatus(str, Enum):
+    """The 好差评 loop (评价-整改-反馈-监督): each step in order; closed after the reply (and re-rating)."""
+
+    OPEN = "open"
+    VERIFIED = "verified"
+    RECTIFIED = "rectified"
+    REPLIED = "replied"
+    CLOSED = "closed"
+
+
+class RatingCase(Base):
+    """A bad rating (不满意/非常不满意) to verify, rectify and answer within working-day limits."""
+
+    __tablename__ = "rating_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), unique=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    rating: Mapped[int]
+    rated_at: Mapped[dt.datetime]
+    due_verify: Mapped[dt.datetime]
+    due_rectify: Mapped[dt.datetime]
+    due_reply: Mapped[dt.datetime]
+    #: Deadlines beyond the years the official holiday calendar knows are Monday–Friday estimates.
+    due_estimated: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.OPEN.value)
+    #: Verification: was the complaint founded (False: e.g. a mistaken or malicious rating)?
+    founded: Mapped[bool | None]
+    verification: Mapped[str | None] = mapped_column(Text)
+    verified_at: Mapped[dt.datetime | None]
+    rectification: Mapped[str | None] = mapped_column(Text)
+    rectified_at: Mapped[dt.datetime | None]
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[dt.datetime | None]
+    #: SHA-256 of the single-use re-rating link given with the reply.
+    rerate_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    rerating: Mapped[int | None]
+    rerated_at: Mapped[dt.datetime | None]
+    row_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+    site: Mapped[Site | None] = relationship()
+    response: Mapped[Response] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}

@@ -61,6 +61,9 @@ class Submission:
     repeat_suspected: bool = False
     #: Identifying answers (``personal_data`` questions): stored in ``response_personal``.
     personal: Mapping[str, Any] = field(default_factory=dict)
+    unit_id: int | None = None
+    selection: Mapping[str, Any] | None = None
+    review_reason: str | None = None
 
 
 def _values(sub: Submission) -> dict[str, Any]:
@@ -70,7 +73,8 @@ def _values(sub: Submission) -> dict[str, Any]:
             "answers": dict(sub.answers), "paradata": dict(sub.paradata), "site_id": sub.site_id,
             "interviewer_id": sub.interviewer_id, "device_id": sub.device_id,
             "repeat_suspected": sub.repeat_suspected, "created_at": now, "updated_at": now,
-            "submitted_at": None if sub.status == "draft" else now}
+            "submitted_at": None if sub.status == "draft" else now, "unit_id": sub.unit_id,
+            "selection": None if sub.selection is None else dict(sub.selection), "review_reason": sub.review_reason}
 
 
 def _existing(connection: Connection, sub: Submission) -> tuple[SubmitOutcome, Response]:
@@ -87,7 +91,7 @@ _AUDIT = AuditEntry.__table__
 _PERSONAL = ResponsePersonal.__table__
 _VALUE_NAMES = ("client_uuid", "fingerprint", "campaign_id", "version_id", "mode", "language", "status", "answers",
                 "paradata", "site_id", "interviewer_id", "device_id", "repeat_suspected", "created_at",
-                "updated_at", "submitted_at")
+                "updated_at", "submitted_at", "unit_id", "selection", "review_reason")
 
 
 def _pg_single_statement(with_personal: bool) -> Executable:

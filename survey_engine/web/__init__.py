@@ -43,7 +43,8 @@ def _instance_secret(path: Path) -> str:
 
 
 def _init_subsystems(app: Flask) -> None:
-    from survey_engine.web import admin, api, auth, database, errors, respond, security, templating
+    from survey_engine.web import (admin, api, auth, cases, dashboards, database, errors, field, respond, security,
+                                   supervise, templating)
     from survey_engine.web.extensions import csrf, limiter
 
     database.init_app(app)
@@ -52,8 +53,9 @@ def _init_subsystems(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
-    for module in (api, auth, respond, admin):
+    for module in (api, auth, respond, admin, field, supervise, cases, dashboards):
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(cases.rerate_blueprint)
     csrf.exempt(api.blueprint)  # bearer tokens, no cookies: CSRF cannot apply
     limiter.exempt(api.blueprint)  # devices are known and authenticated; limits guard public links
     _limits_checked_outside(app, limiter._check_request_limit, api.blueprint.name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
+
 from flask import Blueprint, Response as FlaskResponse, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,10 +18,12 @@ from survey_engine.store.accounts import create_device, create_user
 from survey_engine.store.audit import record
 from survey_engine.store.catalog import add_site, create_campaign, instrument_of, store_version
 from survey_engine.store.drafts import create_invitation
-from survey_engine.store.models import Campaign, Device, Invitation, QuestionnaireVersion, Response, Site, User
+from survey_engine.instruments.model import Questionnaire
+from survey_engine.store.models import (Campaign, Device, FieldUnit, Invitation, QuestionnaireVersion, Response,
+                                        ResponsePersonal, Role, Site, User)
 from survey_engine.web import admin_forms as forms
 from survey_engine.web.database import db_session
-from survey_engine.web.exports import rows, to_csv, to_xlsx
+from survey_engine.web.exports import response_frame, rows, to_csv, to_dta, to_sav, to_xlsx
 from survey_engine.web.qrcodes import data_uri, qr_bundle, qr_png, qr_svg, qr_svg_data_uri
 from survey_engine.web.review import review_rows
 from survey_engine.web.security import check_route
@@ -271,16 +275,20 @@ def review_response(response_id: int):
     return redirect(url_for("admin.response", response_id=response_id))
 
 
-def _export_data():
+def _export_selection() -> tuple[Campaign, Questionnaire, list[Response]]:
     slug = request.args.get("campaign")
     if not slug:
         abort(400, "choose a campaign to export (?campaign=<slug>)")
     found = _campaign_or_404(slug)
     selected = [r for r in _filtered() if r.version_id == found.version_id and r.status != "draft"]
-    questionnaire = instrument_of(found.version)
+    return found, instrument_of(found.version), list(reversed(selected))
+
+
+def _export_data():
+    found, questionnaire, selected = _export_selection()
     record(db_session(), "export", "responses", found.slug, user_id=current_user.id, details={"rows": len(selected)})
     db_session().commit()
-    return found, questionnaire, rows(questionnaire, reversed(selected))
+    return found, questionnaire, rows(questionnaire, selected)
 
 
 @blueprint.get("/responses/export.csv")
@@ -296,3 +304,49 @@ def export_xlsx():
     return FlaskResponse(to_xlsx(questionnaire, header, body),
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          headers={"Content-Disposition": f"attachment; filename={found.slug}.xlsx"})
+
+
+_STAT_FORMATS = {"sav": (to_sav, "application/x-spss-sav"), "dta": (to_dta, "application/x-stata-dta")}
+
+
+def _design_rows(selected: list[Response]) -> pd.DataFrame | None:
+    """Design variables of household interviews (stratum, PSU, base weight = 1 / (unit probability ×
+    within-household selection probability)); None when no response came from a drawn unit."""
+    units = {u.id: u for u in db_session().scalars(select(FieldUnit).where(
+        FieldUnit.id.in_({r.unit_id for r in selected if r.unit_id is not None})))}
+    if not units:
+        return None
+    rows_ = []
+    for r in selected:
+        unit = units.get(r.unit_id)
+        unit_p = unit.inclusion_probability if unit is not None else None
+        member_p = (r.selection or {}).get("probability") or 1.0
+        rows_.append({"uuid": r.client_uuid, "stratum": unit.stratum if unit else None, "psu": unit.psu if unit else None,
+                      "prob": unit_p * member_p if unit_p else None,
+                      "base_weight": 1 / (unit_p * member_p) if unit_p else None})
+    return pd.DataFrame(rows_)
+
+
+@blueprint.get("/responses/export.<fmt>")
+def export_stat_file(fmt: str):
+    """SPSS or Stata file with variable and value labels; ``?personal=1`` (admins only, audited)
+    adds the identifying answers kept apart from the answers (PIPL)."""
+    if fmt not in _STAT_FORMATS:
+        abort(404)
+    with_personal = request.args.get("personal") == "1"
+    if with_personal and current_user.role != Role.ADMIN.value:
+        abort(403)
+    found, questionnaire, selected = _export_selection()
+    personal = None
+    if with_personal:
+        personal = {p.response_id: p.answers for p in db_session().scalars(select(ResponsePersonal).where(
+            ResponsePersonal.response_id.in_([r.id for r in selected])))}
+    record(db_session(), "export_personal" if with_personal else "export", "responses", found.slug,
+           user_id=current_user.id, details={"rows": len(selected), "format": fmt, "personal": with_personal})
+    db_session().commit()
+    write, mimetype = _STAT_FORMATS[fmt]
+    frame = response_frame(questionnaire, selected, personal)
+    payload = write(questionnaire, frame, design=_design_rows(selected), language=request.args.get("lang", "zh"),
+                    file_label=found.name, include_personal=with_personal)
+    return FlaskResponse(payload, mimetype=mimetype,
+                         headers={"Content-Disposition": f"attachment; filename={found.slug}.{fmt}"})

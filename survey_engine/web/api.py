@@ -25,7 +25,7 @@ from survey_engine.web.database import database, db_session
 from survey_engine.web.errors import ApiError
 from survey_engine.web.openapi import openapi_document
 
-__all__ = ["blueprint", "response_json"]
+__all__ = ["blueprint", "response_json", "json_body", "client_uuid_of"]
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -156,7 +156,8 @@ class _NumberWatch:
         return value
 
 
-def _body() -> dict[str, Any]:
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, strictly parsed; 400 with a reason otherwise."""
     watch = _NumberWatch()
     try:
         raw = request.get_data(cache=True)
@@ -173,7 +174,8 @@ def _body() -> dict[str, Any]:
     return body
 
 
-def _client_uuid(body: dict[str, Any]) -> str:
+def client_uuid_of(body: dict[str, Any]) -> str:
+    """The client-generated UUID of an idempotent submission, normalised; 400 when missing or malformed."""
     raw = body.get("uuid")
     try:
         return str(uuidlib.UUID(raw)) if isinstance(raw, str) else _raise_uuid()
@@ -201,8 +203,8 @@ def _repeat(client_uuid: str, print_: str):
 
 @blueprint.post("/responses")
 def submit():
-    body = _body()
-    client_uuid = _client_uuid(body)
+    body = json_body()
+    client_uuid = client_uuid_of(body)
     content = {key: body.get(key) for key in ("campaign", "site", "mode", "language", "status", "answers",
                                               "paradata")}
     print_ = fingerprint(content)

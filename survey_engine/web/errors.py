@@ -29,7 +29,7 @@ class ApiError(Exception):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/field/api/"))
 
 
 def _json(status: int, error: str, message: str, fields: dict[str, Any] | None = None) -> tuple[Response, int]:

@@ -14,12 +14,13 @@ from survey_engine.store.models import Role, User
 from survey_engine.web.database import db_session
 from survey_engine.web.extensions import login_manager
 
-__all__ = ["ROUTE_ROLES", "check_route", "init_app", "STAFF", "MANAGERS"]
+__all__ = ["ROUTE_ROLES", "PUBLIC_ROUTES", "check_route", "init_app", "STAFF", "MANAGERS"]
 
 STAFF = frozenset(Role)
 MANAGERS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 ANALYSIS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ANALYST})
 ADMIN = frozenset({Role.ADMIN})
+FIELD = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.INTERVIEWER})
 
 ROUTE_ROLES: dict[str, frozenset[Role]] = {
     "admin.home": STAFF,
@@ -39,9 +40,45 @@ ROUTE_ROLES: dict[str, frozenset[Role]] = {
     "admin.review_response": MANAGERS,
     "admin.export_csv": ANALYSIS,
     "admin.export_xlsx": ANALYSIS,
+    "admin.export_stat_file": ANALYSIS,  # ?personal=1 is for admins only (checked in the view, audited)
     "admin.qr_code": MANAGERS,
     "admin.poster": MANAGERS,
+    # 好差评 cases: analysts look; managers act (checked again on POST in cases.py)
+    "cases.board": ANALYSIS,
+    "cases.case": ANALYSIS,
+    # the interviewer app and its sync endpoints (checked by field.py's own before_request)
+    "field.app_page": FIELD,
+    "field.bootstrap": FIELD,
+    "field.interviews": FIELD,
+    "field.correction": FIELD,
+    "field.attempts": FIELD,
+    "field.tallies": FIELD,
+    # supervision (督导): supervisors and admins; analysts read the quality and monitoring pages
+    "supervise.home": ANALYSIS,
+    "supervise.queue": MANAGERS,
+    "supervise.response": MANAGERS,
+    "supervise.approve_response": MANAGERS,
+    "supervise.reject_response": MANAGERS,
+    "supervise.backcheck_response": MANAGERS,
+    "supervise.backchecks": MANAGERS,
+    "supervise.units": MANAGERS,
+    "supervise.import_unit_file": MANAGERS,
+    "supervise.assign": MANAGERS,
+    "supervise.settings": MANAGERS,
+    "supervise.quality": ANALYSIS,
+    "supervise.monitoring": ANALYSIS,
+    # dashboards: analysts, supervisors and admins look (nothing on them changes data)
+    "dashboards.index": ANALYSIS,
+    "dashboards.fieldwork": ANALYSIS,
+    "dashboards.results": ANALYSIS,
+    "dashboards.report": ANALYSIS,
+    "dashboards.ratings": ANALYSIS,
 }
+
+
+#: Endpoints of protected blueprints that anyone may fetch: static files a browser loads without
+#: credentials (Chrome fetches a web-app manifest without cookies) and that hold nothing private.
+PUBLIC_ROUTES = frozenset({"field.service_worker", "field.manifest"})
 
 
 def check_route():

@@ -14,7 +14,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from survey_engine.store.models import Campaign, Invitation, InvitationContact, QuestionnaireVersion, Role, Site, User
+from survey_engine.store.models import (AuditEntry, Campaign, Invitation, InvitationContact, QuestionnaireVersion, Role,
+                                        Site, User)
 from tests.web.test_browser import decode_png_qr
 from tests.web.helpers import REPO, device_token, login, make_user, window_campaign
 
@@ -179,3 +180,29 @@ def test_closing_a_campaign_closes_its_links(admin, db):
     assert "closed" in admin.get("/s/win/w1?lang=en").get_data(as_text=True)
     admin.post("/admin/campaigns/win/status", data={"status": "open"})
     assert "Start" in admin.get("/s/win/w1?lang=en").get_data(as_text=True)
+
+
+def test_spss_and_stata_exports_read_back_with_labels_and_personal_data_only_audited(admin, client, db,
+                                                                                      with_responses, tmp_path):
+    """The .sav and .dta downloads read back with pyreadstat: values and Chinese value labels; the
+    personal-data variant is for admins only and leaves an audit entry."""
+    import pyreadstat
+
+    for fmt, read in (("sav", pyreadstat.read_sav), ("dta", pyreadstat.read_dta)):
+        reply = admin.get(f"/admin/responses/export.{fmt}?campaign=win")
+        assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
+        path = tmp_path / f"x.{fmt}"
+        path.write_bytes(reply.data)
+        frame, meta = read(str(path))
+        assert sorted(frame["overall"].tolist()) == [1, 5]
+        labels = meta.variable_value_labels[meta.column_names[meta.column_names.index("overall")]]
+        assert labels[5] == "非常满意"
+    assert admin.get("/admin/responses/export.xml?campaign=win").status_code == 404
+    personal = admin.get("/admin/responses/export.sav?campaign=win&personal=1")
+    assert personal.status_code == 200
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "export_personal")) == 1
+    username = make_user(db, Role.ANALYST, "ana")
+    client.post("/logout")
+    login(client, username)
+    assert client.get("/admin/responses/export.sav?campaign=win&personal=1").status_code == 403

@@ -57,11 +57,12 @@ def test_serve_demo_loads_questionnaires_admin_and_sample_responses(cli_runner, 
     assert "http://localhost:5099/login" in result.output
     assert re.search(r"user: admin\s+one-time password: \S{12,}", result.output)
     assert _count(database_url, QuestionnaireVersion) == 3
-    assert _count(database_url, Campaign) == 1 and _count(database_url, User) == 1
-    assert _count(database_url, Response) == 60
+    # the window-rating demo (60 responses) and two satisfaction waves (200 + 120) for the yearly report
+    assert _count(database_url, Campaign) == 3 and _count(database_url, User) == 1
+    assert _count(database_url, Response) == 60 + 200 + 120
     again = cli_runner.invoke(cli, args)
     assert again.exit_code == 0 and "one-time password" not in again.output
-    assert _count(database_url, Response) == 60 and _count(database_url, QuestionnaireVersion) == 3
+    assert _count(database_url, Response) == 380 and _count(database_url, QuestionnaireVersion) == 3
 
 
 def test_qr_writes_png_and_svg(cli_runner, tmp_path):

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from survey_engine.store.models import Role
-from survey_engine.web.security import ROUTE_ROLES
+from survey_engine.web.security import PUBLIC_ROUTES, ROUTE_ROLES
 from tests.web.helpers import PASSWORD, device_token, login, make_user, window_campaign
 
 A, S, I, N = "admin", "supervisor", "interviewer", "analyst"
@@ -31,9 +31,38 @@ MATRIX = {
     "admin.review_response": ("POST", "/admin/responses/1/review", {A, S}),
     "admin.export_csv": ("GET", "/admin/responses/export.csv?campaign=win", {A, S, N}),
     "admin.export_xlsx": ("GET", "/admin/responses/export.xlsx?campaign=win", {A, S, N}),
+    "admin.export_stat_file": ("GET", "/admin/responses/export.sav?campaign=win", {A, S, N}),
     "admin.qr_code": ("GET", "/admin/campaigns/win/qr.png?site=w1", {A, S}),
     "admin.poster": ("GET", "/admin/campaigns/win/poster?site=w1", {A, S}),
+    "supervise.home": ("GET", "/supervise/", {A, S, N}),
+    "supervise.queue": ("GET", "/supervise/win/queue", {A, S}),
+    "supervise.response": ("GET", "/supervise/responses/1", {A, S}),
+    "supervise.approve_response": ("POST", "/supervise/responses/1/approve", {A, S}),
+    "supervise.reject_response": ("POST", "/supervise/responses/1/reject", {A, S}),
+    "supervise.backcheck_response": ("POST", "/supervise/responses/1/backcheck", {A, S}),
+    "supervise.backchecks": ("GET", "/supervise/win/backchecks", {A, S}),
+    "supervise.units": ("GET", "/supervise/win/units", {A, S}),
+    "supervise.import_unit_file": ("POST", "/supervise/win/units/import", {A, S}),
+    "supervise.assign": ("POST", "/supervise/win/units/assign", {A, S}),
+    "supervise.settings": ("GET", "/supervise/win/settings", {A, S}),
+    "supervise.quality": ("GET", "/supervise/win/quality", {A, S, N}),
+    "supervise.monitoring": ("GET", "/supervise/win/monitoring", {A, S, N}),
+    "cases.board": ("GET", "/cases/", {A, S, N}),
+    "cases.case": ("GET", "/cases/1", {A, S, N}),
+    "field.app_page": ("GET", "/field/", {A, S, I}),
+    "field.bootstrap": ("GET", "/field/api/bootstrap", {A, S, I}),
+    "field.interviews": ("POST", "/field/api/interviews", {A, S, I}),
+    "field.correction": ("POST", f"/field/api/interviews/{uuid.UUID(int=1)}/correction", {A, S, I}),
+    "field.attempts": ("POST", "/field/api/attempts", {A, S, I}),
+    "field.tallies": ("POST", "/field/api/tallies", {A, S, I}),
+    "dashboards.index": ("GET", "/dashboards/", {A, S, N}),
+    "dashboards.fieldwork": ("GET", "/dashboards/win/fieldwork", {A, S, N}),
+    "dashboards.results": ("GET", "/dashboards/win/results", {A, S, N}),
+    "dashboards.report": ("GET", "/dashboards/win/report.html", {A, S, N}),
+    "dashboards.ratings": ("GET", "/dashboards/win/ratings", {A, S, N}),
 }
+#: Blueprints whose every route must be in MATRIX and in the app's ROUTE_ROLES or PUBLIC_ROUTES.
+PROTECTED = ("admin.", "field.", "supervise.", "cases.", "dashboards.")
 
 
 @pytest.fixture
@@ -47,10 +76,11 @@ def seeded(client, db):
     assert reply.status_code == 201
 
 
-def test_matrix_covers_every_admin_route_and_the_role_table(app):
-    """Every admin endpoint of the app is in this test's matrix and in ROUTE_ROLES, with the same roles."""
-    endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")}
-    assert endpoints == set(MATRIX) == set(ROUTE_ROLES)
+def test_matrix_covers_every_protected_route_and_the_role_table(app):
+    """Every endpoint of a protected blueprint is in this test's matrix and in ROUTE_ROLES with the same
+    roles, or one of the few PUBLIC_ROUTES (static files browsers fetch without cookies)."""
+    endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith(PROTECTED)}
+    assert endpoints - PUBLIC_ROUTES == set(MATRIX) == set(ROUTE_ROLES)
     for endpoint, (_, _, roles) in MATRIX.items():
         assert {r.value for r in ROUTE_ROLES[endpoint]} == roles, endpoint
 
@@ -69,10 +99,13 @@ def test_each_role_reaches_exactly_its_routes(client, db, seeded, role):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, seeded):
-    """Without signing in, every admin route redirects to the login page."""
+    """Without signing in, every page redirects to the login page and every JSON endpoint answers 401."""
     for endpoint, (method, url, _) in MATRIX.items():
         reply = client.open(url, method=method, data={})
-        assert reply.status_code == 302 and "/login" in reply.headers["Location"], endpoint
+        if "/api/" in url:
+            assert reply.status_code == 401 and reply.json["error"] == "unauthorized", endpoint
+        else:
+            assert reply.status_code == 302 and "/login" in reply.headers["Location"], endpoint
 
 
 def test_wrong_password_and_inactive_users_cannot_sign_in(client, db):
