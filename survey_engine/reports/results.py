@@ -157,8 +157,12 @@ def _previous(inputs: ReportInputs, spec: ScoreSpec, design: Any) -> tuple[Index
     return estimate_indices(before, spec, level=inputs.level), comparison, before
 
 
-def compute_results(inputs: ReportInputs) -> ReportResults:
-    """Run every analysis the report shows, in the order of its sections."""
+def compute_results(inputs: ReportInputs, *, reliability: bool = True) -> ReportResults:
+    """Run every analysis the report shows, in the order of its sections.
+
+    ``reliability=False`` skips the reliability table (a quarter of the time; the dashboards do
+    not show it) and leaves it empty.
+    """
     spec = ScoreSpec.from_questionnaire(inputs.questionnaire)
     design, steps = open_wave_design(inputs.data, inputs.design, inputs.weighting)
     indices = estimate_indices(design, spec, level=inputs.level)
@@ -177,6 +181,7 @@ def compute_results(inputs: ReportInputs) -> ReportResults:
     return ReportResults(
         inputs=inputs, spec=spec, design=design, n=int(design.n), sample=_sample_table(inputs, design),
         weights=weight_summary(design.weights), weighting_steps=steps, indices=indices, domain_indices=domains,
-        ipa=ipa, reliability=_reliability(inputs, spec, design.data, design.weights), ratings=ratings,
+        ipa=ipa, reliability=_reliability(inputs, spec, design.data, design.weights) if reliability
+        else pd.DataFrame(), ratings=ratings,
         rating_domains=by_domain,
         demand=demand, unmet=unmet, previous_indices=previous_indices, comparison=comparison, alerts=tuple(alerts))

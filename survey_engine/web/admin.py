@@ -15,6 +15,7 @@ from survey_engine.errors import QuestionnaireError
 from survey_engine.instruments.forms import as_choices
 from survey_engine.instruments.loader import parse_document
 from survey_engine.store.accounts import create_device, create_user
+from survey_engine.store import supervision
 from survey_engine.store.audit import record
 from survey_engine.store.catalog import add_site, create_campaign, instrument_of, store_version
 from survey_engine.store.drafts import create_invitation
@@ -266,12 +267,26 @@ def response(response_id: int):
 
 @blueprint.post("/responses/<int:response_id>/review")
 def review_response(response_id: int):
-    found = db_session().get(Response, response_id) or abort(404)
+    """Approve, or return with a reason, through the same rules as the supervision queue (the
+    version the reviewer saw must still be current; a rejection needs a reason; audited)."""
+    db_session().get(Response, response_id) or abort(404)
     form = forms.DecisionForm()
-    if form.validate_on_submit() and found.status in ("complete", "approved", "rejected"):
-        found.status = form.decision.data
-        record(db_session(), form.decision.data, "response", found.id, user_id=current_user.id)
+    if not form.validate_on_submit():
+        abort(400)
+    seen = int(form.version.data) if (form.version.data or "").isdigit() else 0
+    try:
+        if form.decision.data == "approved":
+            supervision.approve(db_session(), response_id, seen_version=seen, user_id=current_user.id)
+        else:
+            supervision.reject(db_session(), response_id, seen_version=seen, reason=form.reason.data,
+                               user_id=current_user.id)
         db_session().commit()
+    except supervision.StaleVersionError as exc:
+        db_session().rollback()
+        abort(409, str(exc))
+    except supervision.SupervisionError as exc:
+        db_session().rollback()
+        abort(400, str(exc))
     return redirect(url_for("admin.response", response_id=response_id))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -56,6 +56,8 @@ class InvitationForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     decision = SelectField("Decision / 审核", choices=as_choices([("approved", "approve 通过"), ("rejected", "reject 退回")]))
+    reason = TextAreaField("Reason for returning it / 退回原因", validators=[Optional(), Length(max=2000)])
+    version = HiddenField()
 
 
 class StatusForm(FlaskForm):

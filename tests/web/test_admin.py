@@ -98,7 +98,10 @@ def test_responses_list_filter_view_and_review(admin, with_responses):
     assert "/admin/responses/" not in admin.get("/admin/responses?status=approved").get_data(as_text=True)
     view = admin.get("/admin/responses/2?lang=zh").get_data(as_text=True)
     assert "非常不满意" in view and "排队太久" in view
-    admin.post("/admin/responses/2/review", data={"decision": "approved"})
+    assert admin.post("/admin/responses/2/review", data={"decision": "rejected", "version": "1"}).status_code == 400
+    assert admin.post("/admin/responses/2/review", data={"decision": "approved", "version": "1"}).status_code == 302
+    stale = admin.post("/admin/responses/2/review", data={"decision": "rejected", "version": "1", "reason": "x"})
+    assert stale.status_code == 409  # someone (here: the same reviewer) changed it since version 1
     assert "/admin/responses/2" in admin.get("/admin/responses?status=approved").get_data(as_text=True)
 
 
