@@ -58,7 +58,7 @@ def db_upgrade(instance: str | None, database_url: str | None) -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for a LAN).")
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--demo", is_flag=True, help="Also create a demo campaign with sites and sample responses.")
+@click.option("--demo", is_flag=True, help="Also create demo campaigns with sites and sample responses.")
 @_instance
 @_database
 def serve(host: str, port: int, demo: bool, instance: str | None, database_url: str | None) -> None:
@@ -69,12 +69,15 @@ def serve(host: str, port: int, demo: bool, instance: str | None, database_url: 
         prepared = prepare(app, demo=demo)
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
         click.echo(f"{prepared.questionnaires} bundled questionnaire(s) loaded"
-                   + (f"; demo campaign 'demo' with {prepared.demo_responses} sample responses" if demo else ""))
+                   + (f"; demo campaigns 'demo' (好差评 window rating, {prepared.demo_responses} responses), "
+                      f"'demo-satisfaction-2025' and 'demo-satisfaction-2026' ({prepared.satisfaction_responses} "
+                      "responses)" if demo else ""))
         click.echo(f"Sign in at http://{shown}:{port}/login")
         if prepared.admin_password:
             click.echo(f"  user: admin   one-time password: {prepared.admin_password}  (shown only now)")
         if demo:
-            click.echo(f"Answer the demo survey at http://{shown}:{port}/s/demo/w1")
+            click.echo(f"Answer the demo survey at http://{shown}:{port}/s/demo/w1; dashboards at "
+                       f"http://{shown}:{port}/dashboards/")
         app.run(host=host, port=port, debug=False, use_reloader=False)
 
 
