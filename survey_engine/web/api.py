@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import uuid as uuidlib
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
@@ -18,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from survey_engine.instruments.answers import check_answers
 from survey_engine.instruments.dataset import separate_personal
+from survey_engine.instruments.model import Questionnaire
 from survey_engine.store.models import Campaign, CampaignStatus, QuestionnaireVersion, Response, ResponseStatus
 from survey_engine.store.responses import Submission, SubmitOutcome, fingerprint, submit_response
 from survey_engine.web.api_cache import campaign_view, device_view
@@ -25,7 +27,7 @@ from survey_engine.web.database import database, db_session
 from survey_engine.web.errors import ApiError
 from survey_engine.web.openapi import openapi_document
 
-__all__ = ["blueprint", "response_json", "json_body", "client_uuid_of"]
+__all__ = ["blueprint", "response_json", "json_body", "client_uuid_of", "submission_fields"]
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -224,10 +226,26 @@ def submit():
     return _repeat(client_uuid, print_)  # another request stored this UUID meanwhile
 
 
+def submission_fields(body: dict[str, Any], instrument: Questionnaire, modes: Sequence[str],
+                      ) -> tuple[dict[str, str], Any, Any, Any, Any]:
+    """Problems (by field) with a submission's mode, language, answers and paradata, and those values."""
+    fields: dict[str, str] = {}
+    mode, language = body.get("mode"), body.get("language", instrument.default_language)
+    answers, paradata = body.get("answers"), body.get("paradata", {})
+    if mode not in modes:
+        fields["mode"] = f"one of {', '.join(modes)}"
+    if language not in instrument.languages:
+        fields["language"] = f"one of {', '.join(instrument.languages)}"
+    if not isinstance(answers, dict):
+        fields["answers"] = "an object: answer id → value"
+    if not isinstance(paradata, dict):
+        fields["paradata"] = "an object"
+    return fields, mode, language, answers, paradata
+
+
 def _checked(body: dict[str, Any], client_uuid: str, print_: str,
              ) -> tuple[Submission, tuple[str, str | None, str]]:
     """The checked submission, and (campaign slug, site code, version hash) for the reply."""
-    fields: dict[str, str] = {}
     slug = body.get("campaign")
     campaign = campaign_view(slug) if isinstance(slug, str) else None
     if campaign is None:
@@ -236,23 +254,14 @@ def _checked(body: dict[str, Any], client_uuid: str, print_: str,
     if campaign.status != CampaignStatus.OPEN.value:
         raise ApiError(409, "campaign_closed", f"campaign {campaign.slug!r} is closed and accepts no responses")
     instrument = campaign.instrument
-    mode, language = body.get("mode"), body.get("language", instrument.default_language)
+    fields, mode, language, answers, paradata = submission_fields(body, instrument, campaign.modes)
     status = body.get("status", ResponseStatus.COMPLETE.value)
-    if mode not in campaign.modes:
-        fields["mode"] = f"one of {', '.join(campaign.modes)}"
-    if language not in instrument.languages:
-        fields["language"] = f"one of {', '.join(instrument.languages)}"
     if status not in _SUBMITTABLE:
         fields["status"] = "'complete' or 'draft'"
     site_code = body.get("site")
     site_id = campaign.sites.get(site_code) if isinstance(site_code, str) else None
     if site_code is not None and site_id is None:
         fields["site"] = "not a site of this campaign"
-    answers, paradata = body.get("answers"), body.get("paradata", {})
-    if not isinstance(answers, dict):
-        fields["answers"] = "an object: answer id → value"
-    if not isinstance(paradata, dict):
-        fields["paradata"] = "an object"
     if fields:
         raise ApiError(400, "invalid_request", "some fields of the request are invalid", fields)
     check = check_answers(instrument, answers, mode=mode, language=language)

@@ -34,7 +34,7 @@ from survey_engine.store.models import (Campaign, CampaignStatus, FieldUnit, Int
 from survey_engine.store.audit import record
 from survey_engine.store.engine import write_session
 from survey_engine.store.responses import Submission, SubmitOutcome, fingerprint, submit_response
-from survey_engine.web.api import client_uuid_of, json_body
+from survey_engine.web.api import client_uuid_of, json_body, submission_fields
 from survey_engine.web.database import database, db_session
 from survey_engine.web.errors import ApiError
 from survey_engine.web.security import PUBLIC_ROUTES, ROUTE_ROLES
@@ -272,17 +272,8 @@ def _interview(body: dict[str, Any], client_uuid: str, print_: str) -> tuple[Sub
         raise ApiError(422, "unknown_version", "this questionnaire version is not on the server; keep the interview "
                        "and ask your supervisor", {"questionnaire_version": "unknown for this campaign"})
     instrument = instrument_of(version)
-    fields: dict[str, str] = {}
-    mode, language = body.get("mode"), body.get("language", instrument.default_language)
-    answers, paradata = body.get("answers"), body.get("paradata", {})
-    if mode not in FIELD_MODES or mode not in campaign.modes:
-        fields["mode"] = f"one of {', '.join(m for m in campaign.modes if m in FIELD_MODES)}"
-    if language not in instrument.languages:
-        fields["language"] = f"one of {', '.join(instrument.languages)}"
-    if not isinstance(answers, dict):
-        fields["answers"] = "an object: answer id → value"
-    if not isinstance(paradata, dict):
-        fields["paradata"] = "an object"
+    fields, mode, language, answers, paradata = submission_fields(
+        body, instrument, [m for m in campaign.modes if m in FIELD_MODES])
     if fields:
         raise ApiError(400, "invalid_request", "some fields of the request are invalid", fields)
     site_id = _site_id(campaign, body.get("site"))
