@@ -75,6 +75,9 @@ def serve(host: str, port: int, demo: bool, instance: str | None, database_url: 
         click.echo(f"Sign in at http://{shown}:{port}/login")
         if prepared.admin_password:
             click.echo(f"  user: admin   one-time password: {prepared.admin_password}  (shown only now)")
+        if prepared.interviewer_password:
+            click.echo(f"  user: interviewer   one-time password: {prepared.interviewer_password}  (interviewer app: "
+                       f"http://{shown}:{port}/field/)")
         if demo:
             click.echo(f"Answer the demo survey at http://{shown}:{port}/s/demo/w1; dashboards at "
                        f"http://{shown}:{port}/dashboards/")

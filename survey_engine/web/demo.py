@@ -11,12 +11,14 @@ kept in ``Campaign.targets["design"]`` (keys documented in docs/reports.md): ``s
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import secrets
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -27,12 +29,13 @@ from survey_engine.instruments.answers import check_answers
 from survey_engine.store import upgrade
 from survey_engine.store.accounts import create_user
 from survey_engine.store.catalog import add_site, create_campaign, instrument_of, store_version
-from survey_engine.store.models import Campaign, QuestionnaireVersion, Role, User
+from survey_engine.store.models import Campaign, InterceptSlot, QuestionnaireVersion, Role, User
 from survey_engine.store.responses import Submission, fingerprint, submit_response
 
 __all__ = ["Prepared", "prepare", "bundled_questionnaires", "SATISFACTION_WAVES"]
 
 _DEMO_NAMESPACE = uuid.UUID("6f1d3c52-5c7e-4bb5-9a53-2f0d8f1b9e11")
+CHINA = ZoneInfo("Asia/Shanghai")
 _SITES = (("w1", "一号窗口 Window 1"), ("w2", "二号窗口 Window 2"), ("hall", "市民中心 Citizen hall"))
 
 
@@ -42,6 +45,7 @@ class Prepared:
     questionnaires: int
     demo_responses: int
     satisfaction_responses: int = 0
+    interviewer_password: str | None = None  # set only when the demo interviewer was created just now
 
 
 def bundled_questionnaires() -> list[Path]:
@@ -240,6 +244,26 @@ def _satisfaction_wave(app: Flask, session: Session, version: QuestionnaireVersi
     return stored
 
 
+def _fieldwork_demo(session: Session) -> str | None:
+    """An interviewer account and a week of two-hour intercept slots at the demo windows, so the
+    interviewer app (/field/) has something to show; made once."""
+    session.commit()  # end the read snapshot taken before the demo responses were written (SQLite)
+    if session.scalar(select(User).where(User.username == "interviewer")) is not None:
+        return None
+    password = secrets.token_urlsafe(12)
+    create_user(session, "interviewer", password, Role.INTERVIEWER)
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == "demo"))
+    today = dt.datetime.now(CHINA).date()
+    for site in campaign.sites:
+        for day in range(7):
+            for hour in (9, 11, 13, 15):
+                session.add(InterceptSlot(campaign_id=campaign.id, site_id=site.id, day=today + dt.timedelta(days=day),
+                                          start=f"{hour:02d}:00", end=f"{hour + 2:02d}:00", expected_visitors=40,
+                                          interviews=5, interval=8, random_start=1 + (hour + day) % 8))
+    session.commit()
+    return password
+
+
 def _satisfaction_demo(app: Flask, session: Session, versions: dict[str, QuestionnaireVersion]) -> int:
     version = versions.get("ip_service_satisfaction")
     if version is None:
@@ -260,4 +284,5 @@ def prepare(app: Flask, *, demo: bool = False, demo_responses: int = 60) -> Prep
         session.commit()
         made = _demo(app, session, versions, demo_responses) if demo else 0
         satisfaction = _satisfaction_demo(app, session, versions) if demo else 0
-    return Prepared(password, len(versions), made, satisfaction)
+        interviewer = _fieldwork_demo(session) if demo else None
+    return Prepared(password, len(versions), made, satisfaction, interviewer)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from survey_engine.cli import cli
 from survey_engine.store import make_engine
 from survey_engine.store.migrate import current_revision, head_revision
-from survey_engine.store.models import Campaign, QuestionnaireVersion, Response, User
+from survey_engine.store.models import Campaign, InterceptSlot, QuestionnaireVersion, Response, User
 
 
 @pytest.fixture
@@ -58,11 +58,14 @@ def test_serve_demo_loads_questionnaires_admin_and_sample_responses(cli_runner, 
     assert re.search(r"user: admin\s+one-time password: \S{12,}", result.output)
     assert _count(database_url, QuestionnaireVersion) == 3
     # the window-rating demo (60 responses) and two satisfaction waves (200 + 120) for the yearly report
-    assert _count(database_url, Campaign) == 3 and _count(database_url, User) == 1
+    assert re.search(r"user: interviewer\s+one-time password: \S{12,}", result.output) and "/field/" in result.output
+    assert _count(database_url, Campaign) == 3 and _count(database_url, User) == 2
+    assert _count(database_url, InterceptSlot) == 3 * 7 * 4  # a week of slots at three windows
     assert _count(database_url, Response) == 60 + 200 + 120
     again = cli_runner.invoke(cli, args)
     assert again.exit_code == 0 and "one-time password" not in again.output
     assert _count(database_url, Response) == 380 and _count(database_url, QuestionnaireVersion) == 3
+    assert _count(database_url, InterceptSlot) == 84
 
 
 def test_qr_writes_png_and_svg(cli_runner, tmp_path):
