@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
-
 from flask import Blueprint, Response as FlaskResponse, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,10 +15,11 @@ from survey_engine.instruments.loader import parse_document
 from survey_engine.store.accounts import create_device, create_user
 from survey_engine.store import supervision
 from survey_engine.store.audit import record
+from survey_engine.store.design_rows import design_rows
 from survey_engine.store.catalog import add_site, create_campaign, instrument_of, store_version
 from survey_engine.store.drafts import create_invitation
 from survey_engine.instruments.model import Questionnaire
-from survey_engine.store.models import (Campaign, Device, FieldUnit, Invitation, QuestionnaireVersion, Response,
+from survey_engine.store.models import (Campaign, Device, Invitation, QuestionnaireVersion, Response,
                                         ResponsePersonal, Role, Site, User)
 from survey_engine.web import admin_forms as forms
 from survey_engine.web.database import db_session
@@ -324,24 +323,6 @@ def export_xlsx():
 _STAT_FORMATS = {"sav": (to_sav, "application/x-spss-sav"), "dta": (to_dta, "application/x-stata-dta")}
 
 
-def _design_rows(selected: list[Response]) -> pd.DataFrame | None:
-    """Design variables of household interviews (stratum, PSU, base weight = 1 / (unit probability ×
-    within-household selection probability)); None when no response came from a drawn unit."""
-    units = {u.id: u for u in db_session().scalars(select(FieldUnit).where(
-        FieldUnit.id.in_({r.unit_id for r in selected if r.unit_id is not None})))}
-    if not units:
-        return None
-    rows_ = []
-    for r in selected:
-        unit = units.get(r.unit_id)
-        unit_p = unit.inclusion_probability if unit is not None else None
-        member_p = (r.selection or {}).get("probability") or 1.0
-        rows_.append({"uuid": r.client_uuid, "stratum": unit.stratum if unit else None, "psu": unit.psu if unit else None,
-                      "prob": unit_p * member_p if unit_p else None,
-                      "base_weight": 1 / (unit_p * member_p) if unit_p else None})
-    return pd.DataFrame(rows_)
-
-
 @blueprint.get("/responses/export.<fmt>")
 def export_stat_file(fmt: str):
     """SPSS or Stata file with variable and value labels; ``?personal=1`` (admins only, audited)
@@ -361,7 +342,7 @@ def export_stat_file(fmt: str):
     db_session().commit()
     write, mimetype = _STAT_FORMATS[fmt]
     frame = response_frame(questionnaire, selected, personal)
-    payload = write(questionnaire, frame, design=_design_rows(selected), language=request.args.get("lang", "zh"),
+    payload = write(questionnaire, frame, design=design_rows(db_session(), found.id, selected), language=request.args.get("lang", "zh"),
                     file_label=found.name, include_personal=with_personal)
     return FlaskResponse(payload, mimetype=mimetype,
                          headers={"Content-Disposition": f"attachment; filename={found.slug}.{fmt}"})
