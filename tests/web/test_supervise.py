@@ -16,25 +16,10 @@ from survey_engine.store.models import AuditEntry, FieldUnit, Response, Role, Un
 from survey_engine.web.security import ROUTE_ROLES
 from tests.store.test_supervision import add_response
 from tests.web.helpers import PASSWORD, login, make_user, window_campaign
+from tests.web.test_security import MATRIX as SECURITY_MATRIX, A, I, N, S
 
-A, S, I, N = "admin", "supervisor", "interviewer", "analyst"
-
-#: endpoint → (method, URL, roles allowed); written out here, independently of ROUTE_ROLES.
-MATRIX = {
-    "supervise.home": ("GET", "/supervise/", {A, S, N}),
-    "supervise.queue": ("GET", "/supervise/win/queue", {A, S}),
-    "supervise.response": ("GET", "/supervise/responses/1", {A, S}),
-    "supervise.approve_response": ("POST", "/supervise/responses/1/approve", {A, S}),
-    "supervise.reject_response": ("POST", "/supervise/responses/1/reject", {A, S}),
-    "supervise.backcheck_response": ("POST", "/supervise/responses/1/backcheck", {A, S}),
-    "supervise.backchecks": ("GET", "/supervise/win/backchecks", {A, S}),
-    "supervise.units": ("GET", "/supervise/win/units", {A, S}),
-    "supervise.import_unit_file": ("POST", "/supervise/win/units/import", {A, S}),
-    "supervise.assign": ("POST", "/supervise/win/units/assign", {A, S}),
-    "supervise.settings": ("GET", "/supervise/win/settings", {A, S}),
-    "supervise.quality": ("GET", "/supervise/win/quality", {A, S, N}),
-    "supervise.monitoring": ("GET", "/supervise/win/monitoring", {A, S, N}),
-}
+#: The supervise part of the one authorisation matrix (tests/web/test_security.py).
+MATRIX = {endpoint: row for endpoint, row in SECURITY_MATRIX.items() if endpoint.startswith("supervise.")}
 
 
 def paradata(seconds: float) -> dict:
