@@ -214,7 +214,8 @@ async function startInterview({ campaign: slug, mode, site, slot, assignment = n
   const doc = await questionnaire(c.version);
   if (!doc) return;
   const now = new Date();
-  const planned = slot && { start: isoWithOffset(localDate(slot.day, slot.start)), end: isoWithOffset(localDate(slot.day, slot.end)) };
+  const at = (time) => isoWithOffset(localDate(slot.day, time));
+  const planned = slot && { start: at(slot.start), end: at(slot.end) };
   const draft = {
     kind: "interview", uuid: uuid(), user: state.boot?.user?.id ?? null, campaign: slug,
     questionnaire_version: c.version,  // kept with the interview: a newer questionnaire never changes it

@@ -1,4 +1,13 @@
 // The one DOM builder the app's views use (no framework): el("p", {className, text}, ...children).
+// Children may be nodes, texts, nested arrays, or null/undefined/false (left out).
+
+/** Append `children` to `node`, flattening arrays and leaving out null, undefined and false. */
+export function append(node, ...children) {
+  for (const child of children.flat(Infinity)) {
+    if (child !== null && child !== undefined && child !== false) node.append(child);
+  }
+  return node;
+}
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -10,6 +19,5 @@ export function el(tag, attrs = {}, ...children) {
     else if (value === true) node.setAttribute(key, "");
     else node.setAttribute(key, String(value));
   }
-  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child);
-  return node;
+  return append(node, ...children);
 }

@@ -6,7 +6,7 @@
 
 import { availableChoices, answerIds, choicesOf, flattenPages, scalePoints, shownPageIds, textOf, walk } from "./walk.js";
 import { t } from "./i18n.js";
-import { el } from "./dom.js";
+import { append, el } from "./dom.js";
 import { QUESTION_INPUTS, nextId, same } from "./question_inputs.js";
 
 export class InterviewForm {
@@ -103,7 +103,7 @@ export class InterviewForm {
       if (q.required) fs.setAttribute("aria-required", "true");
       return fs;
     };
-    const single = (input) => box.append(el("label", { for: input.id }, labelText, required), hint, input);
+    const single = (input) => append(box, el("label", { for: input.id }, labelText, required), hint, input);
     const render = QUESTION_INPUTS[q.type];
     if (render) render(this, q, { box, group, single, lang });
     else box.append(el("p", { className: "error", text: `${q.id}: ${q.type}?` }));

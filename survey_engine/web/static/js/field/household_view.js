@@ -1,7 +1,7 @@
 // Household / enterprise visits: the visit record (AAPOR disposition code, note, call-back,
 // maximum attempts) and the roster with the within-household selection (Kish or last birthday).
 
-import { el } from "./dom.js";
+import { append, el } from "./dom.js";
 import { isoWithOffset } from "./intercept.js";
 import { DEFAULT_KISH, kishSelect, lastBirthdaySelect } from "./selection.js";
 import { textOf } from "./walk.js";
@@ -39,7 +39,7 @@ export function visitView(app, { assignment: id }) {
     el("label", { for: "attempt-note", text: tr("note") }), note,
     el("label", { for: "callback-at", text: tr("callback_at") }), callback,
     el("button", { type: "submit", className: "primary", text: tr("save_attempt") }));
-  box.append(
+  append(box,
     el("h1", { text: `${a.label ?? ""} (${a.unit_key})` }),
     max && attempts.length >= max
       ? el("p", { className: "error", role: "alert", "data-max-attempts": true, text: tr("max_attempts", { n: max }) }) : null,

@@ -1,7 +1,7 @@
 // The intercept view: the slot running at the chosen site, the every-k-th-visitor count, the
 // tally (each change queued for the server as a new cumulative count) and the quota fill.
 
-import { el } from "./dom.js";
+import { append, el } from "./dom.js";
 import { currentSlot, emptyTally, isSelectedVisitor, isoWithOffset, localDay, quotaFill, tallyKey, tap,
          visitorsToCount } from "./intercept.js";
 import { STORES, getValue, putValue } from "./store.js";
@@ -44,7 +44,7 @@ export function interceptView(app, { campaign: slug, site }) {
   const slotText = status === "none" ? tr("slot_none")
     : tr(status === "now" ? "slot_now" : "slot_next", { start: slot.start, end: slot.end, k, n: slot.interviews ?? "" });
   const quotas = quotaFill(c.quotas, localCompletes(app, slug));
-  box.append(
+  append(box,
     el("h1", { text: `${c.name} · ${siteName}` }),
     el("p", { className: "notice", "data-slot-status": status, text: slotText }),
     since, approach,
