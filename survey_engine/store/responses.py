@@ -14,6 +14,7 @@ conflict the client must resolve (it never overwrites).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from survey_engine.instruments.versioning import canonical_json
 from survey_engine.store.engine import is_sqlite, sqlite_write_cursor, write_connection
 from survey_engine.store.models import AuditEntry, Response, ResponsePersonal, utcnow
 
-__all__ = ["Submission", "SubmitOutcome", "fingerprint", "submit_response"]
+__all__ = ["Submission", "SubmitOutcome", "NewResponse", "fingerprint", "submit_response"]
 
 
 class SubmitOutcome(str, Enum):
@@ -64,6 +65,34 @@ class Submission:
     unit_id: int | None = None
     selection: Mapping[str, Any] | None = None
     review_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewResponse:
+    """The row just inserted, as plain values: building an ORM instance only to answer the
+    request cost about 4% of an API submission."""
+
+    id: int
+    client_uuid: str
+    fingerprint: str
+    campaign_id: int
+    version_id: int
+    mode: str
+    language: str
+    status: str
+    answers: dict[str, Any]
+    paradata: dict[str, Any]
+    site_id: int | None
+    interviewer_id: int | None
+    device_id: int | None
+    repeat_suspected: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+    unit_id: int | None
+    selection: dict[str, Any] | None
+    review_reason: str | None
+    row_version: int = 1
 
 
 def _values(sub: Submission) -> dict[str, Any]:
@@ -141,11 +170,12 @@ _SQLITE_PERSONAL = _SqliteInsert(_PERSONAL, ("response_id", "answers"))
 _SQLITE_AUDIT = _SqliteInsert(_AUDIT, ("at", "action", "entity", "entity_id", "user_id", "device_id", "details"))
 
 
-def submit_response(factory: sessionmaker[Session], sub: Submission) -> tuple[SubmitOutcome, Response]:
+def submit_response(factory: sessionmaker[Session], sub: Submission,
+                    ) -> tuple[SubmitOutcome, Response | NewResponse]:
     """Insert ``sub`` unless its UUID is stored; says whether it was created, repeated or conflicting.
 
-    The response returned for a new row is detached and its relationships are not loaded:
-    callers that need the campaign or site already know them.
+    A new row comes back as a plain :class:`NewResponse` (what was inserted, no relationships:
+    callers that need the campaign or site already know them); a stored one as a detached ORM row.
     """
     values = _values(sub)
     engine = factory.kw["bind"]
@@ -154,7 +184,7 @@ def submit_response(factory: sessionmaker[Session], sub: Submission) -> tuple[Su
     return _submit_postgresql(engine, sub, values)
 
 
-def _submit_sqlite(engine: Engine, sub: Submission, values: dict[str, Any]) -> tuple[SubmitOutcome, Response]:
+def _submit_sqlite(engine: Engine, sub: Submission, values: dict[str, Any]) -> tuple[SubmitOutcome, Response | NewResponse]:
     dialect = engine.dialect
     row = _SQLITE_RESPONSE.parameters(dialect, values)
     audit = {"at": values["created_at"], "action": "submit", "entity": "response", "user_id": sub.interviewer_id,
@@ -171,10 +201,11 @@ def _submit_sqlite(engine: Engine, sub: Submission, values: dict[str, Any]) -> t
     if inserted is None:  # the UUID was stored (and committed) before: we held the write lock
         with engine.connect() as connection:
             return _existing(connection, sub)
-    return SubmitOutcome.CREATED, Response(id=new_id, **values)
+    return SubmitOutcome.CREATED, NewResponse(id=new_id, **values)
 
 
-def _submit_postgresql(engine: Engine, sub: Submission, values: dict[str, Any]) -> tuple[SubmitOutcome, Response]:
+def _submit_postgresql(engine: Engine, sub: Submission, values: dict[str, Any],
+                       ) -> tuple[SubmitOutcome, Response | NewResponse]:
     params = {**values, "audit_at": values["created_at"], "audit_user_id": sub.interviewer_id,
               "audit_device_id": sub.device_id,
               "audit_details": {"uuid": sub.client_uuid, "mode": sub.mode, "status": sub.status}}
@@ -184,4 +215,4 @@ def _submit_postgresql(engine: Engine, sub: Submission, values: dict[str, Any]) 
         new_id = connection.execute(_PG_SINGLE[bool(sub.personal)], params).scalar()
         if new_id is None:
             return _existing(connection, sub)
-    return SubmitOutcome.CREATED, Response(id=new_id, **values)
+    return SubmitOutcome.CREATED, NewResponse(id=new_id, **values)

@@ -21,7 +21,7 @@ from survey_engine.instruments.answers import check_answers
 from survey_engine.instruments.dataset import separate_personal
 from survey_engine.instruments.model import Questionnaire
 from survey_engine.store.models import Campaign, CampaignStatus, QuestionnaireVersion, Response, ResponseStatus
-from survey_engine.store.responses import Submission, SubmitOutcome, fingerprint, submit_response
+from survey_engine.store.responses import NewResponse, Submission, SubmitOutcome, fingerprint, submit_response
 from survey_engine.web.api_cache import campaign_view, device_view
 from survey_engine.web.database import database, db_session
 from survey_engine.web.errors import ApiError
@@ -89,7 +89,7 @@ def questionnaire_document(content_hash: str):
     return jsonify(body)
 
 
-def _json(response: Response, campaign: str, site: str | None, version_hash: str) -> dict[str, Any]:
+def _json(response: Response | NewResponse, campaign: str, site: str | None, version_hash: str) -> dict[str, Any]:
     return {"uuid": response.client_uuid, "campaign": campaign, "site": site, "mode": response.mode,
             "language": response.language, "status": response.status, "answers": response.answers,
             "paradata": response.paradata, "questionnaire_version": version_hash,
