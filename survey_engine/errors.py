@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 __all__ = [
+    "ReportError", "ReportErrorCode",
     "SurveyEngineError",
     "QuestionnaireError",
     "ExpressionError",
@@ -78,3 +79,20 @@ class SamplingError(SurveyEngineError, ValueError):
 
 class FieldworkError(SurveyEngineError, ValueError):
     """Fieldwork data (disposition codes, case tables, quality settings) cannot be used as given."""
+
+
+class ReportErrorCode(Enum):
+    """Why a chart or report could not be made."""
+
+    NO_CJK_FONT = "no_cjk_font"
+    EMPTY_TABLE = "empty_table"
+    MISSING_COLUMN = "missing_column"
+    NO_RESPONSES = "no_responses"
+    UNKNOWN_CAMPAIGN = "unknown_campaign"
+    BAD_DESIGN_INFO = "bad_design_info"
+    PDF_UNAVAILABLE = "pdf_unavailable"
+
+
+class ReportError(SurveyEngineError, RuntimeError):
+    """A chart or report cannot be produced from what it was given."""
+

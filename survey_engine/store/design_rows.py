@@ -7,8 +7,13 @@
   interviewers' tallies (the latest running count of each device in each slot) through
   :func:`survey_engine.sampling.intercept.intercept_weights`.
 
-Online answers (and interviews whose slot or unit is not known) get no base weight: a
-missing weight is shown as missing, never guessed.
+* Campaigns whose ``targets["design"]`` names strata with frame sizes (the yearly report's
+  design, docs/reports.md): stratum, fpc = N_h and base weight N_h / n_h of the counted
+  (complete and approved) responses.
+
+Anything else (online answers of a campaign without a design, interviews whose slot or unit is
+not known, responses not counted) gets no base weight: a missing weight is shown as missing,
+never guessed.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey_engine.sampling.intercept import intercept_weights
-from survey_engine.store.models import FieldUnit, InterceptTally, Response, Site
+from survey_engine.store.models import Campaign, FieldUnit, InterceptTally, Response, Site
+from survey_engine.store.report_inputs import wave_design_rows
 
 __all__ = ["design_rows", "slot_of"]
 
@@ -72,9 +78,23 @@ def _slot_weights(session: Session, campaign_id: int, interviews: Counter[tuple[
     return dict(zip(keys, intercept_weights(counts)["weight"].astype(float)))
 
 
-def design_rows(session: Session, campaign_id: int, responses: Sequence[Response]) -> pd.DataFrame | None:
-    """One row per response keyed by ``uuid``: stratum, psu, prob, base_weight (None when no
-    response came from a drawn unit or a tallied intercept slot)."""
+def design_rows(session: Session, campaign: Campaign, responses: Sequence[Response]) -> pd.DataFrame | None:
+    """One row per response keyed by ``uuid``: stratum, psu, prob, fpc, base_weight (None when
+    nothing is known about the design of any of them)."""
+    stratified = wave_design_rows(session, campaign)
+    by_field = _fieldwork_rows(session, campaign.id, responses)
+    if stratified is None:
+        return by_field
+    known = stratified.set_index("uuid")
+    rows = pd.DataFrame({"uuid": [r.client_uuid for r in responses]})
+    for column in ("stratum", "fpc", "base_weight"):
+        rows[column] = rows["uuid"].map(known[column])
+    if by_field is not None:  # fieldwork knowledge (units, slots) where the report's design has none
+        rows = rows.set_index("uuid").combine_first(by_field.set_index("uuid")).reset_index()
+    return rows
+
+
+def _fieldwork_rows(session: Session, campaign_id: int, responses: Sequence[Response]) -> pd.DataFrame | None:
     sites = {s.id: s.code for s in session.scalars(select(Site).where(Site.campaign_id == campaign_id))}
     units = {u.id: u for u in session.scalars(select(FieldUnit).where(
         FieldUnit.id.in_({r.unit_id for r in responses if r.unit_id is not None})))}

@@ -342,7 +342,7 @@ def export_stat_file(fmt: str):
     db_session().commit()
     write, mimetype = _STAT_FORMATS[fmt]
     frame = response_frame(questionnaire, selected, personal)
-    payload = write(questionnaire, frame, design=design_rows(db_session(), found.id, selected), language=request.args.get("lang", "zh"),
+    payload = write(questionnaire, frame, design=design_rows(db_session(), found, selected), language=request.args.get("lang", "zh"),
                     file_label=found.name, include_personal=with_personal)
     return FlaskResponse(payload, mimetype=mimetype,
                          headers={"Content-Disposition": f"attachment; filename={found.slug}.{fmt}"})

@@ -302,7 +302,7 @@ def fieldwork(slug: str):
 
 def _results_view(slug: str) -> dict[str, Any]:
     """Every result panel, from the yearly report's own computations (``reports.results``/``sections``)."""
-    from survey_engine.cli.report_commands import campaign_inputs
+    from survey_engine.store.report_inputs import campaign_inputs
     from survey_engine.reports.results import compute_results
     from survey_engine.reports.sections import results_sections, summary
 
@@ -339,7 +339,7 @@ def report(slug: str, fmt: str):
     if fmt not in ("html", "pdf"):
         abort(404)
     campaign = _campaign_or_404(slug)
-    from survey_engine.cli.report_commands import campaign_inputs
+    from survey_engine.store.report_inputs import campaign_inputs
     from survey_engine.reports.yearly import render_yearly_html, render_yearly_pdf
 
     try:

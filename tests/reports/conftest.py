@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey_engine.cli.report_commands import campaign_inputs
+from survey_engine.store.report_inputs import campaign_inputs
 from survey_engine.reports import ReportInputs, build_yearly_report, render_yearly_pdf
 from tests.reports.demo_store import CURRENT, demo_app
 

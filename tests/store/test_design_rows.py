@@ -48,7 +48,7 @@ def test_household_and_intercept_base_weights(app, db):
     _tally(db, campaign, w1, 30, None, "00000000-0000-4000-8000-0000000000a2")
     responses = db.scalars(select(Response).order_by(Response.id)).all()
     db.rollback()
-    frame = design_rows(db, campaign.id, responses).set_index("uuid")
+    frame = design_rows(db, campaign, responses).set_index("uuid")
     house = frame.loc["00000000-0000-4000-8000-000000000001"]
     assert house["base_weight"] == pytest.approx(1 / (0.02 / 3)) and house["stratum"] == "urban"
     intercept = frame.loc["00000000-0000-4000-8000-000000000002"]
@@ -63,7 +63,7 @@ def test_a_slot_counted_short_gets_no_weight_rather_than_a_wrong_one(app, db):
         _store(app, campaign, f"00000000-0000-4000-8000-00000000000{n}", mode="intercept", site_id=w1.id,
                paradata={"slot": SLOT})
     _tally(db, campaign, w1, 2, None, "00000000-0000-4000-8000-0000000000a1")
-    frame = design_rows(db, campaign.id, db.scalars(select(Response)).all())
+    frame = design_rows(db, campaign, db.scalars(select(Response)).all())
     assert frame is None or frame["base_weight"].isna().all()
 
 
@@ -78,3 +78,18 @@ def pd_isna(value) -> bool:
     import pandas as pd
 
     return bool(pd.isna(value))
+
+
+def test_a_campaign_with_report_strata_exports_fpc_and_stratified_base_weights(app, db):
+    """targets.design strata with frame sizes (docs/reports.md): base weight N_h / n_h, fpc N_h."""
+    campaign = window_campaign(db)
+    campaign.targets = {"design": {"stratum": "site", "strata": {"w1": {"frame_size": 100}, "w2": {"frame_size": 50}}}}
+    db.commit()
+    sites = {s.code: s.id for s in db.scalars(select(Site))}
+    for n, code in enumerate(["w1", "w1", "w2"], start=1):
+        _store(app, campaign, f"00000000-0000-4000-8000-00000000000{n}", mode="online", site_id=sites[code])
+    db.rollback()
+    frame = design_rows(db, campaign, db.scalars(select(Response).order_by(Response.id)).all())
+    assert frame["stratum"].tolist() == ["w1", "w1", "w2"]
+    assert frame["fpc"].tolist() == [100, 100, 50]
+    assert frame["base_weight"].tolist() == pytest.approx([50, 50, 50])

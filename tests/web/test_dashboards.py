@@ -15,7 +15,7 @@ from survey_engine.analysis.fieldwork import rates_by
 from survey_engine.analysis.indices import estimate_indices
 from survey_engine.analysis.ratings import rating_summary
 from survey_engine.analysis.scores import ScoreSpec
-from survey_engine.cli.report_commands import campaign_inputs
+from survey_engine.store.report_inputs import campaign_inputs
 from survey_engine.reports.results import open_wave_design
 from survey_engine.store.accounts import create_user
 from survey_engine.store.catalog import open_campaign
