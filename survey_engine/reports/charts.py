@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import textwrap
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,7 +89,10 @@ _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
 
 
 def _finish(fig: Figure, kind: str, title: Bilingual, table: pd.DataFrame, png: bool) -> Chart:
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(_rc()), warnings.catch_warnings():
+        # very long labels leave tight_layout no room and it warns; bbox_inches="tight" below
+        # still fits the drawing, so the warning says nothing a reader of the chart would miss
+        warnings.filterwarnings("ignore", message="Tight layout not applied", category=UserWarning)
         fig.tight_layout()
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")

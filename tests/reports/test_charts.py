@@ -137,3 +137,16 @@ def test_the_reports_package_stays_pure():
             "print(sorted(m for m in ('flask', 'sqlalchemy') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_labels_too_long_for_the_layout_still_draw_without_a_warning():
+    """Very long labels (pasted service names) leave tight_layout no room: the chart is still made,
+    and no warning escapes (under warnings-as-errors it would break the page that shows it)."""
+    import warnings
+
+    table = pd.DataFrame({"estimate": [40.0, 30.0], "ci_low": [35.0, 25.0], "ci_high": [45.0, 35.0]},
+                         index=["很长的服务名称" * 60, "long service name " * 60])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chart = charts.ranking_bars(table, labels={k: (k, k) for k in table.index})
+    assert chart.svg.count('id="bar-') == 2
