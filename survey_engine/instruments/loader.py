@@ -31,6 +31,10 @@ def parse_document(text: str, source: str = "<text>") -> dict[str, Any]:
             QuestionnaireCode.MALFORMED_JSON,
         )
         raise QuestionnaireError(str(problem), QuestionnaireCode.MALFORMED_JSON, (problem,)) from None
+    except RecursionError:
+        problem = Problem(source, "malformed JSON: nested too deeply to be a questionnaire",
+                          QuestionnaireCode.MALFORMED_JSON)
+        raise QuestionnaireError(str(problem), QuestionnaireCode.MALFORMED_JSON, (problem,)) from None
     if not isinstance(doc, dict):
         problem = Problem("$", "a questionnaire must be a JSON object { ... }", QuestionnaireCode.SCHEMA)
         raise QuestionnaireError(str(problem), QuestionnaireCode.SCHEMA, (problem,))
@@ -49,6 +53,10 @@ def read_document(path: str | Path) -> dict[str, Any]:
         problem = Problem(str(path), f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
                           QuestionnaireCode.MALFORMED_JSON)
         raise QuestionnaireError(str(problem), QuestionnaireCode.MALFORMED_JSON, (problem,)) from None
+    except OSError as exc:  # a directory, no permission, a broken link...
+        problem = Problem(str(path), f"cannot be read ({exc.strerror or exc}); give a questionnaire file",
+                          QuestionnaireCode.FILE_NOT_FOUND)
+        raise QuestionnaireError(str(problem), QuestionnaireCode.FILE_NOT_FOUND, (problem,)) from None
     return parse_document(text, source=str(path))
 
 

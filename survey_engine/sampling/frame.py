@@ -9,6 +9,7 @@ Checks collect every problem, each located by its line in the file (header = lin
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
@@ -48,9 +49,15 @@ class FrameColumns:
                  f"{where}: key 'id' is missing; name the column holding the unit ids.")
         values = dict(mapping)
         for key in ("contact", "keep"):
-            if isinstance(values.get(key), str):
-                values[key] = (values[key],)
-            values[key] = tuple(values.get(key, ()))
+            names = values.get(key, ())
+            names = (names,) if isinstance(names, str) else names
+            if not isinstance(names, (list, tuple)) or not all(isinstance(name, str) for name in names):
+                fail(SamplingErrorCode.BAD_VALUE,
+                     f"{where}: '{key}' must be a column name or a list of column names.")
+            values[key] = tuple(names)
+        for role in ("id", "stratum", "size", "cluster"):
+            if values.get(role) is not None and not isinstance(values[role], str):
+                fail(SamplingErrorCode.BAD_VALUE, f"{where}: '{role}' must be a column name (text).")
         return cls(**values)
 
     def design_columns(self) -> tuple[str, ...]:
@@ -165,7 +172,9 @@ def _read(source: str | Path, columns: FrameColumns, sheet: str | int | None) ->
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         try:
             return pd.read_excel(path, sheet_name=sheet or 0, engine="openpyxl", dtype=text_cols)
-        except (ValueError, OSError, KeyError) as exc:
+        # a damaged workbook fails inside zipfile, the XML parser (ParseError is a SyntaxError) or
+        # openpyxl's number conversion (a cell of "inf" overflows)
+        except (ValueError, OSError, KeyError, EOFError, SyntaxError, OverflowError, zipfile.BadZipFile) as exc:
             fail(SamplingErrorCode.UNREADABLE_FILE, f"{path}: cannot be read as an Excel frame ({exc}).")
     problem: Exception | None = None
     # Spreadsheet exports in China are often GB18030/GBK rather than UTF-8.
@@ -199,7 +208,7 @@ def load_frame(
     from_file = not isinstance(source, pd.DataFrame)
     data = _read(source, cols, sheet) if from_file else source
     name = str(source) if from_file else "<DataFrame>"
-    wanted = [c for c in (cols.id, cols.stratum, cols.size, cols.cluster) if c]
+    wanted = [cols.id] + [c for c in (cols.stratum, cols.size, cols.cluster) if c]  # an empty id is unknown too
     wanted += list(cols.contact) + list(cols.keep)
     unknown = [c for c in wanted if c not in data.columns]
     if unknown:

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from survey_engine.store.accounts import new_token, token_hash
@@ -22,7 +22,7 @@ from survey_engine.store.models import (
 )
 from survey_engine.store.responses import fingerprint
 
-__all__ = ["start_draft", "save_draft", "complete_draft", "create_invitation", "invitation_for_token"]
+__all__ = ["InvitationTaken", "start_draft", "save_draft", "complete_draft", "create_invitation", "invitation_for_token"]
 
 
 def start_draft(session: Session, campaign: Campaign, *, site: Site | None, language: str, mode: str = "online",
@@ -37,10 +37,26 @@ def start_draft(session: Session, campaign: Campaign, *, site: Site | None, lang
     session.add(response)
     session.flush()
     if invitation is not None:
-        invitation.response_id = response.id
-        invitation.status = InvitationStatus.STARTED.value
+        _claim(session, invitation, response.id)
     record(session, "start", "response", response.id, details={"uuid": client_uuid, "mode": mode})
     return response
+
+
+class InvitationTaken(Exception):
+    """Another browser started this invitation's draft first (the caller resumes that one)."""
+
+
+def _claim(session: Session, invitation: Invitation, response_id: int) -> None:
+    """Link the draft to the invitation only if no draft is linked yet: one conditional UPDATE, so
+    browsers opening the same link at once cannot each start (and later complete) a response."""
+    claimed = session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, Invitation.response_id.is_(None))
+        .values(response_id=response_id, status=InvitationStatus.STARTED.value)
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise InvitationTaken(invitation.id)
+    invitation.response_id, invitation.status = response_id, InvitationStatus.STARTED.value
+    session.flush()
 
 
 def save_draft(response: Response, page_fields: tuple[str, ...], raw: Mapping[str, Any], language: str) -> None:

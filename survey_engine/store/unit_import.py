@@ -76,6 +76,9 @@ def _row(values: dict[str, str], line: int, seen: dict[str, int], problems: list
     for name in ("unit_key", "label", "inclusion_probability"):
         if not clean[name]:
             _bad(problems, line, name, "empty; every unit needs one")
+    for name, value in clean.items():
+        if "\x00" in value:  # PostgreSQL text refuses NUL; Excel never writes one into a cell
+            _bad(problems, line, name, "contains a NUL character; remove it and save the file again")
     for name, limit in _LENGTHS.items():
         if len(clean[name]) > limit:
             _bad(problems, line, name, f"{len(clean[name])} characters; at most {limit}")
@@ -95,7 +98,11 @@ def _row(values: dict[str, str], line: int, seen: dict[str, int], problems: list
 
 def _read(text: str, existing: set[str]) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = [name.strip() for name in reader.fieldnames or []]
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+    except csv.Error as exc:  # e.g. a header field beyond the csv module's size limit (a binary file)
+        problem = Problem("line 1, column (header)", f"not readable as CSV: {exc}", SupervisionErrorCode.BAD_CSV)
+        raise SupervisionError(str(problem), SupervisionErrorCode.BAD_CSV, (problem,)) from None
     reader.fieldnames = header
     problems: list[Problem] = []
     missing = [name for name in REQUIRED_COLUMNS if name not in header]

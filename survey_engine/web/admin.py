@@ -22,7 +22,7 @@ from survey_engine.instruments.model import Questionnaire
 from survey_engine.store.models import (Campaign, Device, Invitation, QuestionnaireVersion, Response,
                                         ResponsePersonal, Role, Site, User)
 from survey_engine.web import admin_forms as forms
-from survey_engine.web.database import db_session
+from survey_engine.web.database import db_session, end_read, write_on_post
 from survey_engine.web.exports import response_frame, rows, to_csv, to_dta, to_sav, to_xlsx
 from survey_engine.web.qrcodes import data_uri, qr_bundle, qr_png, qr_svg, qr_svg_data_uri
 from survey_engine.web.review import review_rows
@@ -32,6 +32,7 @@ __all__ = ["blueprint", "public_url"]
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 blueprint.before_request(check_route)
+blueprint.before_request(write_on_post)
 
 
 def public_url(endpoint: str, **values: str) -> str:
@@ -147,6 +148,25 @@ def _invitation_form(found: Campaign) -> forms.InvitationForm:
     return form
 
 
+#: Longest contact fields the invitation_contacts columns hold.
+_CONTACT_LIMITS = {"name": 200, "phone": 40, "address": 500}
+
+
+def _contacts(text: str) -> tuple[list[dict[str, str | None]], list[str]]:
+    """``name, phone, address`` per line; a field too long for its column is a problem with its line."""
+    contacts, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        contact = dict(zip(("name", "phone", "address"), (part.strip() or None for part in line.split(",", 2))))
+        for field, limit in _CONTACT_LIMITS.items():
+            if len(contact.get(field) or "") > limit:
+                problems.append(f"line {number}: {field} is longer than {limit} characters / 第 {number} 行："
+                                f"{field} 超过 {limit} 个字符")
+        contacts.append(contact)
+    return contacts, problems
+
+
 @blueprint.route("/campaigns/<slug>/invitations", methods=["GET", "POST"])
 def invitations(slug: str):
     """Create invitations and print their letters at once: tokens are shown only this one time."""
@@ -155,8 +175,12 @@ def invitations(slug: str):
     session = db_session()
     if form.validate_on_submit():
         site = session.get(Site, form.site.data) if form.site.data else None
-        contacts = [dict(zip(("name", "phone", "address"), (part.strip() or None for part in line.split(",", 2))))
-                    for line in (form.contacts.data or "").splitlines() if line.strip()]
+        contacts, problems = _contacts(form.contacts.data or "")
+        if problems:
+            form.contacts.errors = list(problems)
+            listed = session.scalars(select(Invitation).where(Invitation.campaign_id == found.id)
+                                     .order_by(Invitation.id.desc()).limit(1000)).all()
+            return render_template("admin/invitations.html", campaign=found, invitations=listed, form=form), 400
         letters = []
         for contact in contacts or [None] * (form.count.data or 1):
             invitation, token = create_invitation(session, found, site=site, contact=contact, by=current_user.id)
@@ -300,6 +324,7 @@ def _export_selection() -> tuple[Campaign, Questionnaire, list[Response]]:
 
 def _export_data():
     found, questionnaire, selected = _export_selection()
+    end_read()
     record(db_session(), "export", "responses", found.slug, user_id=current_user.id, details={"rows": len(selected)})
     db_session().commit()
     return found, questionnaire, rows(questionnaire, selected)
@@ -337,6 +362,7 @@ def export_stat_file(fmt: str):
     if with_personal:
         personal = {p.response_id: p.answers for p in db_session().scalars(select(ResponsePersonal).where(
             ResponsePersonal.response_id.in_([r.id for r in selected])))}
+    end_read()
     record(db_session(), "export_personal" if with_personal else "export", "responses", found.slug,
            user_id=current_user.id, details={"rows": len(selected), "format": fmt, "personal": with_personal})
     db_session().commit()

@@ -283,6 +283,12 @@ def fetch(client_uuid: str):
     except ValueError:
         raise ApiError(400, "invalid_uuid", "not a UUID", {"uuid": client_uuid[:60]}) from None
     response = _stored_by_uuid(key)
-    if response is None:
+    if response is None or not _sent_by_this_device(response):
         raise ApiError(404, "not_found", f"no response with UUID {key}")
     return jsonify(response_json(response))
+
+
+def _sent_by_this_device(response: Response) -> bool:
+    """A device reads back only what it or its interviewer sent: another's answers are as unknown as a missing one."""
+    device = g.device
+    return response.device_id == device.id or (device.user_id is not None and response.interviewer_id == device.user_id)

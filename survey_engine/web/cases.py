@@ -119,9 +119,16 @@ def case(case_id: int):
     form = step[1]() if step else None
     link = qr = None
     status = 200
+    if request.method == "POST" and Role(current_user.role) not in MANAGERS:
+        abort(403)
+    posted = request.form.get("version", "")
+    if request.method == "POST" and posted.isdigit() and int(posted) != found.row_version:
+        # decided against the version the supervisor saw, before choosing this step's form: a late
+        # second verification must not be read as the next step (409, never a lost update)
+        return render_template("cases/case.html", case=found, form=None, step=None, due=case_store.current_due,
+                               now=utcnow(), error=f"case {case_id} changed since you opened it (version {posted} → "
+                                                   f"{found.row_version}); reload it and decide again"), 409
     if form is not None and request.method == "POST":
-        if Role(current_user.role) not in MANAGERS:
-            abort(403)
         if form.validate_on_submit():
             version = int(form.version.data) if str(form.version.data).isdigit() else -1
             try:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from survey_engine.store import make_engine, make_sessionmaker
+from survey_engine.store import is_sqlite, make_engine, make_sessionmaker
 
 __all__ = ["Database", "init_app", "database", "db_session", "database_url"]
 
@@ -42,6 +42,31 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = database().sessions()
     return g.db_session
+
+
+def end_read() -> None:
+    """End the request session's read transaction before writing.
+
+    On SQLite a transaction that has read cannot start writing once another connection has
+    committed since ("database is locked" at once, whatever the busy timeout); a write that
+    starts a fresh transaction simply waits its turn.  Loaded objects stay usable.
+    """
+    session = g.get("db_session")
+    if session is not None:
+        session.commit()  # nothing is pending before a write; unlike rollback, keeps loaded objects
+
+
+def write_on_post() -> None:
+    """``before_request`` of blueprints whose POSTs read and then change rows: the request's
+    transaction starts as a write (``BEGIN IMMEDIATE`` on SQLite: it waits for its turn, then
+    reads and writes one consistent state) instead of failing with "database is locked" when
+    another writer committed between its read and its write."""
+    if request.method != "POST":
+        return
+    session = db_session()
+    session.commit()  # end the read done by the sign-in check
+    if is_sqlite(session.get_bind()):
+        session.connection(execution_options={"sqlite_immediate": True})
 
 
 def _close(_exc: BaseException | None) -> None:

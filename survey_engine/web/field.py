@@ -35,7 +35,7 @@ from survey_engine.store.audit import record
 from survey_engine.store.engine import write_session
 from survey_engine.store.responses import Submission, SubmitOutcome, fingerprint, submit_response
 from survey_engine.web.api import client_uuid_of, json_body, submission_fields
-from survey_engine.web.database import database, db_session
+from survey_engine.web.database import database, db_session, end_read
 from survey_engine.web.errors import ApiError
 from survey_engine.web.security import PUBLIC_ROUTES, ROUTE_ROLES
 
@@ -231,11 +231,6 @@ def _uuid_conflict() -> ApiError:
                     "overwritten", {"uuid": "keep this item and show it to a supervisor"})
 
 
-def _end_read() -> None:
-    session = db_session()
-    session.rollback()  # end the read snapshot before a write transaction
-
-
 # ---------------------------------------------------------------------------------------------- interviews
 
 _INTERVIEW_KEYS = ("campaign", "questionnaire_version", "site", "mode", "language", "answers", "paradata",
@@ -253,7 +248,7 @@ def interviews():
             raise _uuid_conflict()
         return _reply(stored, 200)
     submission, unit_id = _interview(body, client_uuid, print_)
-    _end_read()
+    end_read()
     outcome, stored = submit_response(database().sessions, submission)
     if outcome is SubmitOutcome.CONFLICT:
         raise _uuid_conflict()
@@ -343,7 +338,7 @@ def correction(client_uuid: str):
     if not check.ok:
         raise ApiError(400, "invalid_answers", "some answers are not accepted", check.messages(response.language))
     kept, personal = separate_personal(instrument, check.answers)
-    _end_read()
+    end_read()
     with write_session(database().sessions) as writing:
         row = writing.get(Response, response.id)
         if row.status != ResponseStatus.REJECTED.value or row.row_version != base:
@@ -376,7 +371,7 @@ def attempts():
     if note is not None and (not isinstance(note, str) or len(note) > 2000):
         raise ApiError(400, "invalid_request", "note: text up to 2,000 characters", {"note": "too long"})
     content = {key: body.get(key) for key in ("assignment", "at", "disposition", "note", "callback_at")}
-    _end_read()
+    end_read()
     outcome, row = record_attempt(database().sessions, AttemptInput(
         client_uuid=client_uuid, unit_id=unit.id, interviewer_id=current_user.id, at=_when(body, "at", required=True),
         disposition=code, note=note, callback_at=_when(body, "callback_at"), content=content))
@@ -411,7 +406,7 @@ def tallies():
     counts = {name: _count(body, name) for name in ("passed", "refusals", "ineligible")}
     content = {key: body.get(key) for key in ("campaign", "site", "day", "slot_start", "passed", "refusals",
                                               "ineligible")}
-    _end_read()
+    end_read()
     outcome, row = record_tally(database().sessions, TallyInput(
         client_uuid=client_uuid, campaign_id=campaign.id, site_id=site_id, interviewer_id=current_user.id, day=day,
         slot_start=slot_start, device_time=_when(body, "device_time"), content=content, **counts))

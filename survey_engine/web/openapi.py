@@ -11,11 +11,20 @@ __all__ = ["openapi_document"]
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before sending the same request again",
+                                 "schema": {"type": "integer", "minimum": 1}}}
+
+
 def _error_responses(*codes: int) -> dict[str, Any]:
+    """Error replies of an operation; every operation may also answer 503 while the database is away."""
     text = {400: "Malformed request or answers not accepted (per-field messages in `fields`)",
             401: "Missing or invalid device token", 404: "Not found",
-            409: "UUID already used for other content, or campaign closed", 413: "Request body too large"}
-    return {str(c): {"description": text[c], "content": {"application/json": {"schema": _ERROR}}} for c in codes}
+            409: "UUID already used for other content, or campaign closed", 413: "Request body too large",
+            503: "Database briefly unavailable; send the same request again after `Retry-After` seconds"}
+    replies = {str(c): {"description": text[c], "content": {"application/json": {"schema": _ERROR}}}
+               for c in (*codes, 503)}
+    replies["503"]["headers"] = _RETRY_AFTER
+    return replies
 
 
 def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -69,13 +78,15 @@ def openapi_document() -> dict[str, Any]:
                     "message": {"type": "string"},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"},
                                "description": "field or answer id → message in the respondent's language"}}},
-                "Campaign": {"type": "object", "properties": {
+                "Campaign": {"type": "object", "required": [
+                    "slug", "name", "status", "modes", "questionnaire_version", "sites"], "properties": {
                     "slug": {"type": "string"}, "name": {"type": "string"},
                     "status": {"enum": ["open", "closed"]}, "modes": {"type": "array", "items": {"type": "string"}},
                     "questionnaire_version": {"type": "string"},
                     "sites": {"type": "array", "items": {"type": "object", "properties": {
                         "code": {"type": "string"}, "name": {"type": "string"}}}}}},
-                "Version": {"type": "object", "properties": {
+                "Version": {"type": "object", "required": [
+                    "questionnaire", "version", "title", "content_hash", "created_at"], "properties": {
                     "questionnaire": {"type": "string"}, "version": {"type": "string"},
                     "title": {"type": "object"}, "content_hash": {"type": "string"},
                     "created_at": {"type": "string", "format": "date-time"},
@@ -89,11 +100,13 @@ def openapi_document() -> dict[str, Any]:
                     "answers": {"type": "object", "description": "answer id → value (matrix items and cascade "
                                                                 "levels by their own ids)"},
                     "paradata": {"type": "object"}}},
-                "Response": {"type": "object", "properties": {
+                "Response": {"type": "object", "required": [
+                    "uuid", "campaign", "site", "mode", "language", "status", "answers", "paradata",
+                    "questionnaire_version", "created_at", "submitted_at"], "properties": {
                     "uuid": {"type": "string", "format": "uuid"}, "campaign": {"type": "string"},
                     "site": {"type": ["string", "null"]}, "mode": {"type": "string"},
                     "language": {"type": "string"},
-                    "status": {"enum": ["draft", "complete", "approved", "rejected"]},
+                    "status": {"enum": ["draft", "complete", "approved", "rejected", "needs_review"]},
                     "answers": {"type": "object"}, "paradata": {"type": "object"},
                     "questionnaire_version": {"type": "string"},
                     "created_at": {"type": "string", "format": "date-time"},

@@ -21,9 +21,10 @@ from survey_engine.instruments.dataset import separate_personal
 from survey_engine.instruments.forms import build_page_form, form_answers
 from survey_engine.instruments.model import Page, Questionnaire
 from survey_engine.store.catalog import instrument_of
-from survey_engine.store.drafts import complete_draft, invitation_for_token, save_draft, start_draft
+from survey_engine.store.drafts import (InvitationTaken, complete_draft, invitation_for_token, save_draft,
+                                         start_draft)
 from survey_engine.store.models import Campaign, CampaignStatus, Invitation, InvitationStatus, Response, ResponseStatus
-from survey_engine.web.database import db_session
+from survey_engine.web.database import db_session, write_on_post
 from survey_engine.web.extensions import limiter
 from survey_engine.web.review import review_rows
 from survey_engine.web.templating import current_language
@@ -31,6 +32,7 @@ from survey_engine.web.templating import current_language
 __all__ = ["blueprint", "ANSWERED_COOKIE"]
 
 blueprint = Blueprint("respond", __name__)
+blueprint.before_request(write_on_post)
 
 ANSWERED_COOKIE = "se_answered"
 _MODE = "online"
@@ -71,10 +73,14 @@ def _landing(campaign: Campaign, site_code: str | None, invitation: Invitation |
             missing_consent = True
         else:
             db = db_session()
-            response = start_draft(db, campaign, site=site or (invitation.site if invitation else None),
-                                   language=current_language(), invitation=invitation,
-                                   repeat_suspected=invitation is None and _answered_before(campaign),
-                                   paradata={"user_agent": request.user_agent.string[:200]})
+            try:
+                response = start_draft(db, campaign, site=site or (invitation.site if invitation else None),
+                                       language=current_language(), invitation=invitation,
+                                       repeat_suspected=invitation is None and _answered_before(campaign),
+                                       paradata={"user_agent": request.user_agent.string[:200]})
+            except InvitationTaken:  # another browser started it a moment ago: continue that draft
+                db.rollback()
+                return redirect(request.path)
             db.commit()
             _own(response)
             return redirect(url_for("respond.page", uuid=response.client_uuid, page_id=_first_page(questionnaire)))

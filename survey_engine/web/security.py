@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from survey_engine.store.models import Role, User
 from survey_engine.web.database import db_session
@@ -113,7 +114,18 @@ def _refuse_nul() -> None:
             abort(400, "text must not contain NUL characters")
 
 
+class _RowId(IntegerConverter):
+    """``<int:...>`` in URLs: ids beyond the id columns (INTEGER: 32 bits on PostgreSQL) are no row
+    (404), not a database overflow (500)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    """Before the blueprints are registered: their ``<int:...>`` rules pick up the bounded converter."""
+    app.url_map.converters["int"] = _RowId
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     app.before_request(_refuse_nul)

@@ -32,7 +32,7 @@ from survey_engine.store.supervision import (
 )
 from survey_engine.store.unit_import import REQUIRED_COLUMNS, decode_csv, import_units
 from survey_engine.web import supervise_forms as forms
-from survey_engine.web.database import db_session
+from survey_engine.web.database import db_session, write_on_post
 from survey_engine.web.review import review_rows
 from survey_engine.web.security import check_route
 
@@ -40,6 +40,7 @@ __all__ = ["blueprint"]
 
 blueprint = Blueprint("supervise", __name__, url_prefix="/supervise")
 blueprint.before_request(check_route)
+blueprint.before_request(write_on_post)
 
 GROUPINGS = {"campaign": "Campaign 调查", "stratum": "Stratum 层", "site": "Site 地点", "interviewer": "Interviewer 访员"}
 
@@ -69,8 +70,9 @@ def _interviewers() -> list[User]:
 
 
 def _int_arg(name: str) -> int | None:
+    """An id from the query string; anything else (other digits such as '²', beyond a 64-bit column) is no filter."""
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 @blueprint.get("/")
@@ -225,7 +227,7 @@ def assign(slug: str):
     seen = []
     for value in request.form.getlist("unit"):
         unit_id, _, version = value.partition(":")
-        if not (unit_id.isdigit() and version.isdigit()):
+        if not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in (unit_id, version)):
             abort(400, f"unit {value!r}: expected <id>:<row_version>")
         seen.append((int(unit_id), int(version)))
     if not form.validate_on_submit() or not seen:

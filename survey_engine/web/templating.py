@@ -35,8 +35,12 @@ def tr(text: Text | dict | str | None) -> str:
 
 
 def _switch_url(language: str) -> str:
-    args = {**request.view_args, **request.args.to_dict(), "lang": language} if request.endpoint else {}
-    return url_for(request.endpoint, **args) if request.endpoint else "/"
+    """This page in ``language``.  Query names starting with '_' are url_for's own options (_external,
+    _scheme, _anchor) and path values come from the route, so a crafted query cannot change the link."""
+    if not request.endpoint:
+        return "/"
+    query = {name: value for name, value in request.args.to_dict().items() if not name.startswith("_")}
+    return url_for(request.endpoint, **{**query, **(request.view_args or {}), "lang": language})
 
 
 def init_app(app: Flask) -> None:

@@ -209,3 +209,12 @@ def test_spss_and_stata_exports_read_back_with_labels_and_personal_data_only_aud
     client.post("/logout")
     login(client, username)
     assert client.get("/admin/responses/export.sav?campaign=win&personal=1").status_code == 403
+
+
+def test_invitation_contacts_too_long_for_their_columns_are_refused_with_the_line(admin, db):
+    """A phone longer than its column is a form error naming the line (PostgreSQL would refuse the row)."""
+    window_campaign(db)
+    reply = admin.post("/admin/campaigns/win/invitations", data={"site": "0", "contacts": "王五,139,\n赵六," + "1" * 41})
+    assert reply.status_code == 400 and "line 2: phone is longer than 40 characters" in reply.get_data(as_text=True)
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Invitation)) == 0

@@ -487,7 +487,14 @@ def test_an_unfinished_interview_is_resumed_after_closing_the_page(browser, live
     page.check('input[name="overall"][value="1"]')
     page.click('[data-action="next"]')
     page.wait_for_selector('form.interview[data-page="bad_rating_followup"]')
+    saves = page.evaluate("Number(document.documentElement.dataset.draftSaves ?? 0)")
     page.check('input[name="bad_reasons"][value="slow"]')
+    # the tick is written to IndexedDB asynchronously: close the tab once it is stored
+    # (polled from here: wait_for_function evaluates a string, which the app's CSP forbids)
+    for _ in range(200):
+        if page.evaluate("Number(document.documentElement.dataset.draftSaves ?? 0)") > saves:
+            break
+        page.wait_for_timeout(25)
     page.close()
     page = context.new_page()
     errors += _watch(page)

@@ -13,6 +13,7 @@ from survey_engine.instruments.checks.routing import check_routing
 from survey_engine.instruments.checks.scales import check_scales
 from survey_engine.instruments.checks.scoring import check_scoring
 from survey_engine.instruments.checks.translations import check_translations
+from survey_engine.instruments.checks.values import check_values
 
 __all__ = ["ALL_CHECKS"]
 
@@ -24,4 +25,5 @@ ALL_CHECKS = (
     check_routing,
     check_scoring,
     check_translations,
+    check_values,
 )

@@ -17,9 +17,11 @@ _CHOICE_TYPES = {"single_choice", "multiple_choice", "cascading_select"}
 
 def _depths(choices: list[Any]) -> tuple[dict[str, int], list[tuple[int, str]]]:
     """Depth of each code (1 = top level) and the (index, parent) pairs whose parent is unknown."""
-    parents = {c["code"]: c.get("parent") for c in choices if isinstance(c, Mapping) and isinstance(c.get("code"), str)}
+    # a parent that is not text is a schema problem; here it only must not break the look-ups
+    parents = {c["code"]: c.get("parent") if isinstance(c.get("parent"), str) else None
+               for c in choices if isinstance(c, Mapping) and isinstance(c.get("code"), str)}
     unknown = [(i, c["parent"]) for i, c in enumerate(choices)
-               if isinstance(c, Mapping) and c.get("parent") is not None and c["parent"] not in parents]
+               if isinstance(c, Mapping) and isinstance(c.get("parent"), str) and c["parent"] not in parents]
     depths: dict[str, int] = {}
     for code in parents:
         depth, seen, current = 1, {code}, parents[code]
@@ -73,7 +75,7 @@ def check_choices(index: DocumentIndex) -> list[Problem]:
     lists = index.choice_lists()
     for qpath, question in index.questions:
         qtype = question.get("type")
-        if qtype not in _CHOICE_TYPES:
+        if not isinstance(qtype, str) or qtype not in _CHOICE_TYPES:
             if question.get("randomize") and qtype != "matrix":
                 problems.append(problem(qpath + ("randomize",), f"type '{qtype}' has no options to randomise",
                                         QuestionnaireCode.INVALID_CHOICE_OPTION))

@@ -64,7 +64,7 @@ def check_identity(index: DocumentIndex) -> list[Problem]:
         problems += _duplicates(dims, "dimension")
         answer_ids = {a.id for a in index.answers}
         for dim_id, path in dims:
-            if dim_id in answer_ids:
+            if isinstance(dim_id, str) and dim_id in answer_ids:
                 problems.append(problem(path + ("id",), f"dimension id '{dim_id}' is also a question id; "
                                         "use a different id so importance pairs are unambiguous",
                                         QuestionnaireCode.DUPLICATE_ID))

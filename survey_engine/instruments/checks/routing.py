@@ -68,7 +68,8 @@ def _check_type_question(index: DocumentIndex, types: set[str]) -> list[Problem]
 def check_routing(index: DocumentIndex) -> list[Problem]:
     """Undeclared modes or respondent types; a missing or misplaced respondent-type question."""
     document = index.document
-    modes = set(document["modes"]) if isinstance(document.get("modes"), list) else None
+    # modes that are not text are the schema's to report; only declared text modes count here
+    modes = {m for m in document["modes"] if isinstance(m, str)} if isinstance(document.get("modes"), list) else None
     types = _declared_types(document)
     problems: list[Problem] = []
     for path, holder in index.sections + index.questions:

@@ -23,6 +23,14 @@ def scale_shape(scale: Mapping[str, Any] | None) -> tuple[Any, Any, Any] | None:
     return (scale.get("points"), scale.get("start", 1), na.get("code") if isinstance(na, Mapping) else None)
 
 
+def _integer(text: Any) -> int | None:
+    """The integer a label key or code spells ('-1', '5'), or None ('²' is a digit but no integer)."""
+    try:
+        return int(text) if isinstance(text, str) and text.lstrip("-").isdigit() else None
+    except ValueError:
+        return None
+
+
 def _check_scale_definition(path: tuple, scale: Mapping[str, Any]) -> list[Problem]:
     points, start = scale.get("points"), scale.get("start", 1)
     if not isinstance(points, int) or not isinstance(start, int):
@@ -30,12 +38,14 @@ def _check_scale_definition(path: tuple, scale: Mapping[str, Any]) -> list[Probl
     problems = []
     labels = scale.get("labels")
     for key in labels if isinstance(labels, Mapping) else ():
-        if key.lstrip("-").isdigit() and not start <= int(key) < start + points:
+        point = _integer(key)
+        if point is not None and not start <= point < start + points:
             problems.append(problem(path + ("labels", key), f"label for point {key} is outside the scale "
                                     f"{start}..{start + points - 1}", QuestionnaireCode.INVALID_SCALE_LABEL))
     na = scale.get("not_applicable")
-    if isinstance(na, Mapping) and isinstance(na.get("code"), str) and na["code"].lstrip("-").isdigit():
-        if start <= int(na["code"]) < start + points:
+    code = _integer(na.get("code")) if isinstance(na, Mapping) else None
+    if code is not None:
+        if start <= code < start + points:
             problems.append(problem(path + ("not_applicable", "code"), f"not-applicable code '{na['code']}' collides "
                                     "with a scale point; use a non-numeric code such as 'NA'",
                                     QuestionnaireCode.INVALID_SCALE_LABEL))
@@ -64,7 +74,7 @@ def _date(value: Any) -> dt.date | None | str:
 def _check_range(qpath: tuple, question: Mapping[str, Any]) -> list[Problem]:
     qtype, low, high = question.get("type"), question.get("min"), question.get("max")
     problems = []
-    if qtype in {"integer", "decimal"}:
+    if qtype in ("integer", "decimal"):
         for key, value in (("min", low), ("max", high)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 problems.append(problem(qpath + (key,), f"{key} must be a number for type '{qtype}'",

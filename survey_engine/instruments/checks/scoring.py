@@ -14,6 +14,7 @@ from survey_engine.instruments.index import Answer, DocumentIndex
 __all__ = ["check_scoring"]
 
 _SCORABLE = {"rating", "matrix_item"}
+_MAX_POINTS = 11  # the schema's limit; a larger 'points' is reported there, not expanded here
 
 
 def _scorable(index: DocumentIndex, path: tuple, item_id: Any, answers: Mapping[str, Answer]) -> list[Problem]:
@@ -37,13 +38,28 @@ def _scale_values(index: DocumentIndex, answer: Answer) -> set[int]:
         holder = item if "scale" in item else answer.question
     scale = index.scale_of(holder) or {}
     points, start = scale.get("points"), scale.get("start", 1)
-    return set(range(start, start + points)) if isinstance(points, int) and isinstance(start, int) else set()
+    if not isinstance(points, int) or not isinstance(start, int) or not 0 < points <= _MAX_POINTS:
+        return set()
+    return set(range(start, start + points))
+
+
+def _key_number(key: Any) -> int | None:
+    """A score-map key as the scale value it names; None when it names none (the schema says so)."""
+    try:
+        return int(key)
+    except (TypeError, ValueError):
+        return None
+
+
+def _texts(value: Any) -> list[str]:
+    """The text entries of a list of ids (others are the schema's to report)."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _check_dimensions(index: DocumentIndex, dims: list[Any], answers: Mapping[str, Answer],
                       score_map: Any) -> list[Problem]:
     problems = []
-    explicit = {int(k) for k in score_map} if isinstance(score_map, Mapping) else None
+    explicit = {_key_number(k) for k in score_map} - {None} if isinstance(score_map, Mapping) else None
     for d, dim in enumerate(dims):
         if not isinstance(dim, Mapping) or not isinstance(dim.get("items"), list):
             continue
@@ -76,10 +92,11 @@ def check_scoring(index: DocumentIndex) -> list[Problem]:
     answers = index.answer_map()
     dims = scoring["dimensions"]
     problems = _check_dimensions(index, dims, answers, scoring.get("score_map"))
-    dim_ids = {d.get("id") for d in dims if isinstance(d, Mapping)}
-    all_items = {i for d in dims if isinstance(d, Mapping) for i in (d.get("items") or [])}
-    for i, item_id in enumerate(scoring.get("reverse") or []):
-        if item_id not in all_items:
+    dim_ids = {d.get("id") for d in dims if isinstance(d, Mapping) and isinstance(d.get("id"), str)}
+    all_items = {i for d in dims if isinstance(d, Mapping) for i in _texts(d.get("items"))}
+    reverse = scoring.get("reverse")
+    for i, item_id in enumerate(reverse if isinstance(reverse, list) else []):
+        if not isinstance(item_id, str) or item_id not in all_items:
             problems.append(problem(("scoring", "reverse", i), f"reverse-keyed item '{item_id}' is not in any "
                                     "dimension", QuestionnaireCode.INVALID_SCORING))
     composite = scoring.get("composite")
@@ -95,7 +112,8 @@ def check_scoring(index: DocumentIndex) -> list[Problem]:
         elif composite.get("weights") == "regression" and "overall_item" not in composite:
             problems.append(problem(("scoring", "composite"), "regression weights need 'overall_item' (the overall "
                                     "satisfaction question)", QuestionnaireCode.INVALID_SCORING))
-    for p, pair in enumerate(scoring.get("importance") or []):
+    importance = scoring.get("importance")
+    for p, pair in enumerate(importance if isinstance(importance, list) else []):
         if not isinstance(pair, Mapping):
             continue
         problems += _scorable(index, ("scoring", "importance", p, "importance"), pair.get("importance"), answers)

@@ -202,6 +202,9 @@ async function saveDraft(draft) {
   state.draft = draft;
   if (draft) await putValue(STORES.kv, draft, "draft");
   else await deleteValue(STORES.kv, "draft");
+  // how many draft writes have reached IndexedDB: lets a test (or a kiosk script) wait for the
+  // last answer to be stored before closing the tab
+  document.documentElement.dataset.draftSaves = String(Number(document.documentElement.dataset.draftSaves ?? 0) + 1);
 }
 
 function interviewLanguage(doc) {

@@ -5,7 +5,7 @@
 // (the outbox) are never cached nor answered here: they go to the network or fail, and the
 // outbox keeps them.
 
-const CACHE_VERSION = "v1";
+const CACHE_VERSION = "v2";
 const CACHE = `survey-engine-field-${CACHE_VERSION}`;
 const SHELL = [
   "/field/",
