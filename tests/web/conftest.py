@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,15 +111,10 @@ def runner(app):
 @pytest.fixture
 def live_url(app):
     """The app served over HTTP (threaded) on a free loopback port for the duration of one test."""
-    from werkzeug.serving import make_server
+    from tests.web.helpers import served
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture

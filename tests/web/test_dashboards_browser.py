@@ -8,11 +8,10 @@ without Chromium; under CI (CI=true) a missing browser fails.
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 
-from tests.web.helpers import PASSWORD
+from tests.web.helpers import PASSWORD, served
 from tests.web.test_browser import VIEWPORTS, browser  # noqa: F401 - the module-scoped Chromium fixture
 from tests.web.test_dashboards import CURRENT, dashboard_store
 
@@ -38,16 +37,9 @@ CHECK = """() => {
 @pytest.fixture(scope="module")
 def live_demo(tmp_path_factory: pytest.TempPathFactory):
     """The dashboards' demo store served over HTTP on a free loopback port for this module."""
-    from werkzeug.serving import make_server
-
     app = dashboard_store(tmp_path_factory.mktemp("dashboards-browser"))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    with served(app) as url:
+        yield url
     app.extensions["survey_engine.db"].engine.dispose()
 
 
