@@ -109,6 +109,20 @@ def _open_app(page, live_url: str | None = None) -> None:
     page.wait_for_selector('body[data-ready="true"]')
 
 
+
+def _interviewer_in_app(browser, live_url: str, db, name: str):  # noqa: F811
+    """The window-rating campaign, an interviewer ``name`` signed in with the app open on a tablet:
+    (username, context, page, collected page errors)."""
+    window_campaign(db, modes=("online", "intercept"))
+    user = make_user(db, Role.INTERVIEWER, name)
+    context = _context(browser)
+    page = context.new_page()
+    errors = _watch(page)
+    _sign_in(page, live_url, user)
+    _open_app(page)
+    return user, context, page, errors
+
+
 def _wait_for_worker(page) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
 
@@ -443,13 +457,7 @@ def test_household_interview_with_kish_selection_every_question_type_and_a_corre
 def test_an_expired_session_keeps_the_queue_until_the_interviewer_signs_in_again(browser, live_url, db):  # noqa: F811
     """Without a session the upload is refused: the interview stays queued, the app asks to sign in, and after
     signing in again it arrives once."""
-    window_campaign(db, modes=("online", "intercept"))
-    user = make_user(db, Role.INTERVIEWER, "chen")
-    context = _context(browser)
-    page = context.new_page()
-    errors = _watch(page)
-    _sign_in(page, live_url, user)
-    _open_app(page)
+    user, context, page, errors = _interviewer_in_app(browser, live_url, db, "chen")
     _wait_for_worker(page)
     _intercept(page)
     context.clear_cookies()  # the session ends (expired, or signed out elsewhere)
@@ -472,13 +480,7 @@ def test_an_expired_session_keeps_the_queue_until_the_interviewer_signs_in_again
 
 def test_an_unfinished_interview_is_resumed_after_closing_the_page(browser, live_url, db):  # noqa: F811
     """Answers of an interview left half done (tab closed) come back with "resume", on the page it was left on."""
-    window_campaign(db, modes=("online", "intercept"))
-    user = make_user(db, Role.INTERVIEWER, "sun")
-    context = _context(browser)
-    page = context.new_page()
-    errors = _watch(page)
-    _sign_in(page, live_url, user)
-    _open_app(page)
+    user, context, page, errors = _interviewer_in_app(browser, live_url, db, "sun")
     _intercept(page)
     page.click('[data-action="start-interview"]')
     page.click('[data-action="agree"]')
@@ -517,13 +519,7 @@ def test_an_unfinished_interview_is_resumed_after_closing_the_page(browser, live
 def test_refused_and_conflicting_uploads_stay_visible_with_the_servers_reason(browser, live_url, db):  # noqa: F811
     """An interview of an unknown questionnaire version is rejected (422) and one reusing a stored UUID with other
     answers conflicts (409): both stay on the device, listed with the server's message, never deleted."""
-    window_campaign(db, modes=("online", "intercept"))
-    user = make_user(db, Role.INTERVIEWER, "zhou")
-    context = _context(browser)
-    page = context.new_page()
-    errors = _watch(page)
-    _sign_in(page, live_url, user)
-    _open_app(page)
+    user, context, page, errors = _interviewer_in_app(browser, live_url, db, "zhou")
     _intercept(page)
     _interview(page, 5, 1)
     first = _eventually(db, lambda: db.scalar(select(Response)))
